@@ -1,0 +1,7 @@
+"""skann: the textbook neural network as a scikit-learn classifier."""
+
+from ._classifier import ANNClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["ANNClassifier", "__version__"]

@@ -1,0 +1,106 @@
+"""Cross-entropy losses, each fused with its output activation.
+
+Both losses take the targets ``Y`` and the probabilities ``P`` (shape
+``(n_samples, n_outputs)``) and an optional ``sample_weight``. The loss is a weighted
+mean over samples (mean reduction): ``sum_i w_i * l_i / sum_i w_i``. Because each loss
+is paired with its output activation (logistic or softmax), its gradient with respect
+to the output logits ``Z`` is the same simple expression for both,
+``dZ = (P - Y) * w / sum(w)``.
+
+Probabilities are clipped to ``[1e-9, 1 - 1e-9]`` inside the log, as in the textbook,
+so a loss is always finite; the gradient uses the unclipped ``P``.
+"""
+
+import numpy as np
+
+
+def _weighted_mean(per_sample, sample_weight):
+    if sample_weight is None:
+        return float(np.sum(per_sample) / per_sample.shape[0])
+    return float(np.dot(sample_weight, per_sample) / np.sum(sample_weight))
+
+
+def _clipped_log(P):
+    # The textbook clips probabilities to [1e-9, 1 - 1e-9] before the log; float32
+    # cannot represent 1 - 1e-9, so there the clip widens to the dtype's eps.
+    eps = max(1e-9, float(np.finfo(P.dtype).eps))
+    return np.log(np.clip(P, eps, 1 - eps))
+
+
+class CrossEntropy:
+    """Shared gradient of both cross-entropies with respect to the logits."""
+
+    def gradient(self, Y, P, sample_weight=None, out=None):
+        """Return ``dZ = (P - Y) * w / sum(w)``, the gradient of the mean loss.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets, 0 or 1.
+        P : ndarray of shape (n_samples, n_outputs)
+            Probabilities from the output activation.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights; ``None`` weighs every sample by one.
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            Where to write the result; may be ``P`` itself.
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_outputs)
+        """
+        dZ = np.subtract(P, Y, out=out)
+        if sample_weight is None:
+            dZ /= P.shape[0]
+        else:
+            dZ *= (sample_weight / np.sum(sample_weight))[:, np.newaxis]
+        return dZ
+
+
+class BinaryCrossEntropy(CrossEntropy):
+    """``-[y log p + (1 - y) log(1 - p)]`` summed over outputs (logistic units)."""
+
+    def loss(self, Y, P, sample_weight=None):
+        """Return the weighted mean binary cross-entropy as a float.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets, 0 or 1; several columns for multilabel targets.
+        P : ndarray of shape (n_samples, n_outputs)
+            Probability of each output being 1.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        loss : float
+        """
+        # Selecting p or 1 - p before the log equals the seed's
+        # y * log(p) + (1 - y) * log(1 - p) bit for bit when y is 0 or 1.
+        per_sample = -_clipped_log(np.where(Y > 0.5, P, 1 - P)).sum(axis=1)
+        return _weighted_mean(per_sample, sample_weight)
+
+
+class CategoricalCrossEntropy(CrossEntropy):
+    """``-sum_k y_k log p_k`` (softmax units)."""
+
+    def loss(self, Y, P, sample_weight=None):
+        """Return the weighted mean categorical cross-entropy as a float.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_classes)
+            One-hot targets.
+        P : ndarray of shape (n_samples, n_classes)
+            Class probabilities, rows summing to one.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        loss : float
+        """
+        per_sample = -(Y * _clipped_log(P)).sum(axis=1)
+        return _weighted_mean(per_sample, sample_weight)
+
+
+#: Losses by the output activation they are fused with.
+LOSSES = {"logistic": BinaryCrossEntropy(), "softmax": CategoricalCrossEntropy()}

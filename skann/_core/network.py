@@ -1,0 +1,147 @@
+"""A fully connected network of any depth: initialisation, forward and backward.
+
+Layer ``l`` computes ``Z = A_prev @ W + b`` and ``A = f(Z)`` with ``W`` of shape
+``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``. Hidden layers share one activation;
+the output layer is logistic or softmax and is differentiated together with its loss.
+
+The network owns its scratch buffers (one activation and one gradient buffer per
+layer, sized for the largest batch seen), so a training step allocates almost nothing.
+"""
+
+import numpy as np
+
+from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+
+
+class Network:
+    """Weights, biases and the two passes through them.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        ``coefs[l]`` has shape ``(n_in, n_out)`` of layer ``l``.
+    intercepts : list of ndarray
+        ``intercepts[l]`` has shape ``(n_out,)`` of layer ``l``.
+    activation : str
+        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    out_activation : {'logistic', 'softmax'}
+        Output activation.
+    """
+
+    def __init__(self, coefs, intercepts, activation, out_activation):
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.activation = activation
+        self.out_activation = out_activation
+        self._hidden = ACTIVATIONS[activation]
+        self._output = OUTPUT_ACTIVATIONS[out_activation]
+        self._activations = []
+        self._deltas = []
+        self.grads = [np.empty_like(p) for p in self.params]
+
+    @classmethod
+    def initialize(
+        cls, layer_sizes, activation, out_activation, init_scale, rng, dtype=np.float64
+    ):
+        """Draw a new network as the seed does.
+
+        Biases start at zero; each ``W`` is ``rng.randn(n_out, n_in) * init_scale``,
+        drawn layer by layer from the input onwards and stored transposed. With
+        ``rng = np.random.RandomState(42)`` this reproduces the seed's
+        ``np.random.seed(42)`` draws.
+
+        Parameters
+        ----------
+        layer_sizes : sequence of int
+            ``(n_features, *hidden_sizes, n_outputs)``.
+        activation, out_activation : str
+            See :class:`Network`.
+        init_scale : float
+            Standard deviation of the initial weights.
+        rng : numpy.random.RandomState
+            Source of the draws.
+        dtype : numpy dtype, default=np.float64
+            Floating dtype of every parameter.
+
+        Returns
+        -------
+        network : Network
+        """
+        coefs, intercepts = [], []
+        for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+            W = rng.randn(n_out, n_in) * init_scale
+            coefs.append(np.ascontiguousarray(W.T, dtype=dtype))
+            intercepts.append(np.zeros(n_out, dtype=dtype))
+        return cls(coefs, intercepts, activation, out_activation)
+
+    @property
+    def params(self):
+        """All parameters in their fixed order: every ``W``, then every ``b``."""
+        return self.coefs + self.intercepts
+
+    @property
+    def dtype(self):
+        """Floating dtype of the parameters."""
+        return self.coefs[0].dtype
+
+    def _buffers(self, n_samples):
+        # Grown, never shrunk: a smaller last batch uses leading rows of the buffers.
+        if not self._activations or self._activations[0].shape[0] < n_samples:
+            sizes = [W.shape[1] for W in self.coefs]
+            self._activations = [np.empty((n_samples, s), self.dtype) for s in sizes]
+            self._deltas = [np.empty((n_samples, s), self.dtype) for s in sizes[:-1]]
+        return (
+            [A[:n_samples] for A in self._activations],
+            [D[:n_samples] for D in self._deltas],
+        )
+
+    def forward(self, X):
+        """Compute the output probabilities for the rows of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_outputs)
+            A view of a buffer the network reuses: copy it to keep it past the next
+            call of :meth:`forward`.
+        """
+        activations, _ = self._buffers(X.shape[0])
+        A = X
+        n_layers = len(self.coefs)
+        for layer, (W, b, Z) in enumerate(zip(self.coefs, self.intercepts, activations)):
+            np.matmul(A, W, out=Z)
+            Z += b
+            f = self._output if layer == n_layers - 1 else self._hidden
+            A = f.forward(Z)
+        return A
+
+    def backward(self, X, dZ):
+        """Back-propagate the output gradient through the last :meth:`forward`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The input of the last forward pass.
+        dZ : ndarray of shape (n_samples, n_outputs)
+            Gradient of the loss with respect to the output logits; it may be
+            overwritten.
+
+        Returns
+        -------
+        grads : list of ndarray
+            Gradients in the order of :attr:`params`; buffers the network reuses.
+        """
+        activations, deltas = self._buffers(X.shape[0])
+        n_layers = len(self.coefs)
+        grad_coefs, grad_intercepts = self.grads[:n_layers], self.grads[n_layers:]
+        for layer in range(n_layers - 1, -1, -1):
+            A_prev = X if layer == 0 else activations[layer - 1]
+            np.matmul(A_prev.T, dZ, out=grad_coefs[layer])
+            np.sum(dZ, axis=0, out=grad_intercepts[layer])
+            if layer > 0:
+                dA = np.matmul(dZ, self.coefs[layer].T, out=deltas[layer - 1])
+                dZ = self._hidden.derivative(A_prev, dA)
+        return self.grads
