@@ -7,7 +7,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -255,7 +255,9 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
                 "binary, multiclass or multilabel-indicator targets."
             )
         self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = "softmax" if self._label_type == "multiclass" else "logistic"
+        self.out_activation_ = (
+            "softmax" if self._label_type == "multiclass" else "logistic"
+        )
         return Y
 
     def _check_weighted_classes(self, Y, sample_weight):

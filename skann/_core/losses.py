@@ -28,7 +28,25 @@ def _clipped_log(P):
 
 
 class CrossEntropy:
-    """Shared gradient of both cross-entropies with respect to the logits."""
+    """What both cross-entropies share: the gradient and the baseline loss."""
+
+    def baseline(self, Y, sample_weight=None):
+        """Return the loss of always predicting the weighted class frequencies.
+
+        This is the loss a network reaches with its biases alone; a loss far above
+        it means the network predicts confidently and wrongly.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        loss : float
+        """
+        prior = np.average(Y, axis=0, weights=sample_weight)
+        return self.loss(Y, np.broadcast_to(prior, Y.shape), sample_weight)
 
     def gradient(self, Y, P, sample_weight=None, out=None):
         """Return ``dZ = (P - Y) * w / sum(w)``, the gradient of the mean loss.

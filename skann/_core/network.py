@@ -111,7 +111,9 @@ class Network:
         activations, _ = self._buffers(X.shape[0])
         A = X
         n_layers = len(self.coefs)
-        for layer, (W, b, Z) in enumerate(zip(self.coefs, self.intercepts, activations)):
+        for layer, (W, b, Z) in enumerate(
+            zip(self.coefs, self.intercepts, activations)
+        ):
             np.matmul(A, W, out=Z)
             Z += b
             f = self._output if layer == n_layers - 1 else self._hidden

@@ -61,13 +61,55 @@ def train_step(network, loss, optimizer, X, Y, sample_weight):
     return value
 
 
-def _check_finite(value, epoch, optimizer):
-    if not np.isfinite(value):
-        raise DivergenceError(
-            f"Training diverged at epoch {epoch}: the loss became {value}. The "
-            f"learning rate lr={optimizer.lr!r} is likely too high; lower it, or "
-            "scale the features (for example with StandardScaler)."
-        )
+#: Training has diverged once the loss stays above its first value and this many
+#: times the loss of predicting the class frequencies ...
+DIVERGENCE_FACTOR = 10.0
+#: ... for this many epochs in a row (one overshoot on unscaled data recovers).
+DIVERGENCE_PATIENCE = 10
+
+
+def _diverged(epoch, what, optimizer):
+    return DivergenceError(
+        f"Training diverged at epoch {epoch}: {what}. The learning rate "
+        f"lr={optimizer.lr!r} is likely too high; lower it, or scale the features "
+        "(for example with StandardScaler)."
+    )
+
+
+class DivergenceMonitor:
+    """Watches the loss of each epoch and raises once training has diverged.
+
+    Parameters
+    ----------
+    baseline : float
+        Loss of predicting the class frequencies on the training data.
+    optimizer : object with ``lr``
+        Named in the error message.
+    """
+
+    def __init__(self, baseline, optimizer):
+        self.limit = DIVERGENCE_FACTOR * baseline
+        self.optimizer = optimizer
+        self.epochs_above = 0
+        self.started = False
+
+    def check(self, epoch, value):
+        """Raise :class:`DivergenceError` if ``value`` shows divergence."""
+        if not np.isfinite(value):
+            raise _diverged(epoch, f"the loss became {value}", self.optimizer)
+        if not self.started:
+            self.limit = max(self.limit, value)
+            self.started = True
+            return
+        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
+        if self.epochs_above >= DIVERGENCE_PATIENCE:
+            raise _diverged(
+                epoch,
+                f"the loss stayed above {self.limit:.4g} (its start, and "
+                f"{DIVERGENCE_FACTOR:g} times the loss of predicting the class "
+                f"frequencies) for {DIVERGENCE_PATIENCE} epochs",
+                self.optimizer,
+            )
 
 
 def train(network, X, Y, sample_weight, optimizer, epochs, on_epoch=None):
@@ -92,22 +134,25 @@ def train(network, X, Y, sample_weight, optimizer, epochs, on_epoch=None):
     Raises
     ------
     DivergenceError
-        If the loss or a parameter stops being finite; the network is then
-        unusable and should be discarded.
+        If the loss or a parameter stops being finite, or the loss stays too high
+        (see :class:`DivergenceMonitor`); the network is then unusable and should
+        be discarded.
     """
     loss = LOSSES[network.out_activation]
     result = TrainingResult()
+    monitor = DivergenceMonitor(loss.baseline(Y, sample_weight), optimizer)
     # Overflow on the way to a non-finite loss is expected when training diverges;
     # it is reported once, as a DivergenceError, instead of as NumPy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(epochs):
             value = train_step(network, loss, optimizer, X, Y, sample_weight)
-            _check_finite(value, epoch, optimizer)
+            monitor.check(epoch, value)
             result.loss_curve.append(value)
             result.n_iter += 1
             result.t += X.shape[0]
             if on_epoch is not None:
                 on_epoch(epoch, value)
         total = sum(float(np.sum(p)) for p in network.params)
-    _check_finite(total, result.n_iter, optimizer)
+    if not np.isfinite(total):
+        raise _diverged(result.n_iter, "the weights stopped being finite", optimizer)
     return result

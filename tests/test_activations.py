@@ -1,0 +1,67 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+
+REFERENCE = {
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "logistic": (
+        lambda z: 1 / (1 + np.exp(-z)),
+        lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_forward_and_derivative_match_the_formulas(name, rng):
+    Z = rng.randn(20, 5) * 3
+    forward, derivative = REFERENCE[name]
+    act = ACTIVATIONS[name]
+    A = act.forward(Z.copy())
+    np.testing.assert_allclose(A, forward(Z), rtol=1e-12)
+    dA = rng.randn(20, 5)
+    np.testing.assert_allclose(
+        act.derivative(A, dA.copy()), dA * derivative(Z), rtol=1e-10, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivative_matches_finite_differences(name, rng):
+    Z = rng.randn(10, 3)
+    Z = Z[np.abs(Z) > 1e-3]  # keep clear of relu's kink
+    act, h = ACTIVATIONS[name], 1e-6
+    numeric = (act.forward(Z + h) - act.forward(Z - h)) / (2 * h)
+    A = act.forward(Z.copy())
+    np.testing.assert_allclose(
+        act.derivative(A, np.ones_like(Z)), numeric, rtol=1e-6, atol=1e-9
+    )
+
+
+def test_softmax_rows_are_probabilities(rng):
+    Z = rng.randn(30, 4)
+    P = OUTPUT_ACTIVATIONS["softmax"].forward(Z.copy())
+    expected = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(P, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["logistic", "softmax", "tanh", "relu", "identity"])
+def test_no_overflow_at_large_inputs(name, dtype):
+    act = {**ACTIVATIONS, **OUTPUT_ACTIVATIONS}[name]
+    Z = np.array([[-1e3, 0.0, 1e3], [1e3, 1e3, -1e3]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise", under="ignore"):
+            A = act.forward(Z.copy())
+            if name in ACTIVATIONS:
+                act.derivative(A, np.ones_like(A))
+    assert A.dtype == dtype
+    assert np.isfinite(A).all()
+    if name == "logistic":
+        np.testing.assert_allclose(A, [[0, 0.5, 1], [1, 1, 0]], atol=1e-30)
+    if name == "softmax":
+        np.testing.assert_allclose(A, [[0, 0, 1], [0.5, 0.5, 0]])

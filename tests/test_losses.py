@@ -1,0 +1,59 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss
+
+from skann._core.losses import LOSSES
+
+
+def _probabilities(rng, n, k):
+    P = rng.rand(n, k) + 0.05
+    return P / P.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_loss_matches_sklearn_log_loss(rng, weighted):
+    y = rng.randint(0, 2, 40)
+    p = rng.uniform(0.01, 0.99, 40)
+    w = rng.uniform(0.1, 3, 40) if weighted else None
+    ours = LOSSES["logistic"].loss(y[:, None].astype(float), p[:, None], w)
+    assert ours == pytest.approx(log_loss(y, p, sample_weight=w), rel=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_categorical_loss_matches_sklearn_log_loss(rng, weighted):
+    y = rng.randint(0, 4, 50)
+    P = _probabilities(rng, 50, 4)
+    w = rng.uniform(0.1, 3, 50) if weighted else None
+    ours = LOSSES["softmax"].loss(np.eye(4)[y], P, w)
+    assert ours == pytest.approx(log_loss(y, P, sample_weight=w), rel=1e-12)
+
+
+def test_multilabel_loss_sums_labels_and_averages_samples(rng):
+    Y = rng.randint(0, 2, (30, 3)).astype(float)
+    P = rng.uniform(0.01, 0.99, (30, 3))
+    expected = sum(log_loss(Y[:, j], P[:, j]) for j in range(3))
+    assert LOSSES["logistic"].loss(Y, P) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["logistic", "softmax"])
+def test_gradient_is_mean_reduced_p_minus_y(rng, kind):
+    Y = np.eye(3)[rng.randint(0, 3, 10)]
+    P = _probabilities(rng, 10, 3)
+    w = rng.uniform(0.5, 2, 10)
+    loss = LOSSES[kind]
+    np.testing.assert_allclose(loss.gradient(Y, P), (P - Y) / 10)
+    np.testing.assert_allclose(
+        loss.gradient(Y, P, w), (P - Y) * w[:, None] / w.sum(), rtol=1e-12
+    )
+
+
+def test_zero_and_one_probabilities_give_finite_losses():
+    Y = np.array([[1.0], [0.0]])
+    P = np.array([[0.0], [1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = LOSSES["logistic"].loss(Y, P)
+    # The textbook clips at 1e-9, so each wrong certain answer costs -log(1e-9).
+    assert value == pytest.approx(-np.log(1e-9), rel=1e-6)
