@@ -1,0 +1,1 @@
+"""The from-scratch engine: NumPy only, knows nothing of estimators."""
