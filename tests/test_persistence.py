@@ -1,0 +1,148 @@
+"""Saving and loading a fitted ANNClassifier: pickle, joblib and skops."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skann import ANNClassifier
+
+#: The one type skops reports for a fitted ANNClassifier. skops trusts only builtins,
+#: NumPy, SciPy and scikit-learn's own types by default, so a third-party estimator
+#: class is always listed, and the user trusts it by name after reviewing it. Every
+#: other object inside the estimator must be one skops already trusts.
+ANN_TYPE = f"{ANNClassifier.__module__}.{ANNClassifier.__qualname__}"
+
+
+def make_target(kind, rng, n_samples):
+    if kind == "binary":
+        return rng.randint(0, 2, n_samples)
+    if kind == "multiclass":
+        return rng.randint(0, 4, n_samples)
+    if kind == "multilabel":
+        return rng.randint(0, 2, (n_samples, 3))
+    if kind == "strings":
+        return np.array(["cat", "dog", "eel"])[rng.randint(0, 3, n_samples)]
+    # Labels as Python objects: the dtype a pandas column of strings gives.
+    return np.array(["no", "yes"], dtype=object)[rng.randint(0, 2, n_samples)]
+
+
+KINDS = ["binary", "multiclass", "multilabel", "strings", "object-strings"]
+
+
+@pytest.fixture(params=KINDS)
+def kind(request):
+    return request.param
+
+
+@pytest.fixture(params=[(5,), (5, 3)], ids=["1-hidden", "2-hidden"])
+def fitted(request, kind):
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4)
+    y = make_target(kind, rng, 60)
+    clf = ANNClassifier(request.param, lr=0.5, epochs=30, random_state=0)
+    return clf.fit(X, y), rng.randn(25, 4)
+
+
+def assert_plain(value, where):
+    """Fail unless ``value`` is built from NumPy arrays and plain Python values."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            for item in value.ravel():
+                assert_plain(item, f"{where}[...]")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            assert_plain(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert_plain(key, f"{where} key")
+            assert_plain(item, f"{where}[{key!r}]")
+        return
+    pytest.fail(f"{where} is a {type(value).__module__}.{type(value).__name__}")
+
+
+def test_fitted_state_is_arrays_and_plain_values(fitted):
+    clf, _ = fitted
+    for name, value in vars(clf).items():
+        assert_plain(value, name)
+
+
+def test_pickle_round_trip(fitted):
+    clf, X = fitted
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_joblib_round_trip(fitted, tmp_path):
+    clf, X = fitted
+    path = tmp_path / "model.joblib"
+    joblib.dump(clf, path)
+    loaded = joblib.load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_skops_file_round_trip_trusts_only_the_estimator_class(fitted, tmp_path):
+    clf, X = fitted
+    path = tmp_path / "model.skops"
+    sio.dump(clf, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == [ANN_TYPE]
+    loaded = sio.load(path, trusted=untrusted)
+    assert type(loaded) is ANNClassifier
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    assert loaded.classes_.dtype == clf.classes_.dtype
+
+
+def test_skops_bytes_round_trip(fitted):
+    clf, X = fitted
+    data = sio.dumps(clf)
+    assert sio.get_untrusted_types(data=data) == [ANN_TYPE]
+    loaded = sio.loads(data, trusted=[ANN_TYPE])
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_skops_refuses_the_estimator_until_trusted(fitted):
+    clf, _ = fitted
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException, match="ANNClass"):
+        sio.loads(sio.dumps(clf))
+
+
+def test_skops_round_trip_of_a_pipeline_fit_on_a_dataframe(tmp_path):
+    rng = np.random.RandomState(1)
+    X = pd.DataFrame(rng.randn(50, 3), columns=["height", "weight", "age"])
+    y = np.where(X["height"] + X["age"] > 0, "tall", "short")
+    # The scaler hands a DataFrame on, so the network records the feature names.
+    scaler = StandardScaler().set_output(transform="pandas")
+    ann = ANNClassifier((4, 4), lr=0.5, epochs=30, random_state=0)
+    pipe = make_pipeline(scaler, ann).fit(X, y)
+    path = tmp_path / "pipe.skops"
+    sio.dump(pipe, path)
+    assert sio.get_untrusted_types(file=path) == [ANN_TYPE]
+    loaded = sio.load(path, trusted=[ANN_TYPE])
+    np.testing.assert_array_equal(loaded[-1].feature_names_in_, X.columns)
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+
+
+def test_float32_model_keeps_its_dtype_through_skops(tmp_path):
+    rng = np.random.RandomState(2)
+    X = rng.randn(40, 3).astype(np.float32)
+    y = rng.randint(0, 3, 40)
+    clf = ANNClassifier(4, epochs=20, random_state=0).fit(X, y)
+    loaded = sio.loads(sio.dumps(clf), trusted=[ANN_TYPE])
+    assert [W.dtype for W in loaded.coefs_] == [np.float32] * 2
+    assert loaded.predict_proba(X).dtype == np.float32
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
