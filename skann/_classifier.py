@@ -1,13 +1,17 @@
 """ANNClassifier: the scikit-learn face of the NumPy core in ``skann._core``."""
 
 import contextlib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -18,9 +22,12 @@ from sklearn.utils.validation import (
 )
 
 from ._core.activations import ACTIVATIONS
+from ._core.lbfgs import train_lbfgs
 from ._core.network import Network
-from ._core.optimizers import GradientDescent
-from ._core.training import train
+from ._core.optimizers import OPTIMIZERS
+from ._core.schedules import SCHEDULES
+from ._core.stopping import Plateau
+from ._core.training import Dataset, train
 
 
 @contextlib.contextmanager
@@ -54,10 +61,11 @@ def _hidden_sizes(hidden_size):
 class ANNClassifier(ClassifierMixin, BaseEstimator):
     """Neural-network classifier: the textbook "ANN from scratch", scikit-learn style.
 
-    A fully connected network trained by gradient descent on the cross-entropy. With
-    its defaults it is the textbook network: one hidden layer of 4 ReLU units, a
-    sigmoid output, binary cross-entropy, weights drawn as ``randn * 0.1``, zero
-    biases and 10000 epochs of full-batch gradient descent at ``lr=0.1``.
+    A fully connected network trained on the cross-entropy. With its defaults it is
+    the textbook network: one hidden layer of 4 ReLU units, a sigmoid output, binary
+    cross-entropy, weights drawn as ``randn * 0.1``, zero biases and 10000 epochs of
+    full-batch gradient descent at ``lr=0.1``. Everything else (minibatches, momentum,
+    Adam, L-BFGS, schedules, L2, early stopping, class weights) is opt-in.
 
     Binary targets get one logistic output unit; multiclass targets get one softmax
     unit per class with the categorical cross-entropy; multilabel indicator targets
@@ -70,17 +78,71 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation of the hidden layers.
     lr : float, default=0.1
-        Learning rate of gradient descent.
+        Learning rate (the initial one, under a schedule). Not used by 'lbfgs'.
     epochs : int, default=10000
-        Number of passes over the training data.
-    init_scale : float, default=0.1
+        Largest number of passes over the training data; for 'lbfgs', of
+        iterations.
+    init_scale : float or 'auto', default=0.1
         Standard deviation of the initial weights, ``W = randn(n_out, n_in) *
-        init_scale``.
+        init_scale``. 'auto' uses He's ``sqrt(2 / n_in)`` for the weights into ReLU
+        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights. ``random_state=42`` reproduces the textbook's
-        ``np.random.seed(42)``. Pass an int for reproducible results.
+        Seeds the initial weights, the shuffles and the validation split.
+        ``random_state=42`` reproduces the textbook's ``np.random.seed(42)``.
     verbose : int, default=0
         If positive, print ``Epoch i: Cost = ...`` ten times during training.
+    solver : {'gd', 'momentum', 'adam', 'lbfgs'}, default='gd'
+        'gd' is plain gradient descent (the textbook); 'momentum' is heavy-ball
+        momentum, or Nesterov's with ``nesterov=True``; 'adam' is Adam; 'lbfgs' is
+        SciPy's L-BFGS-B on the whole training set.
+    batch_size : int, default=None
+        Rows per gradient step; None uses all rows at once (full batch).
+    shuffle : bool, default=True
+        Whether to visit the rows in a new random order each epoch; it only matters
+        with minibatches.
+    momentum : float, default=0.9
+        Momentum of the 'momentum' solver, in [0, 1].
+    nesterov : bool, default=False
+        Whether the 'momentum' solver takes Nesterov's step.
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
+    lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        'invscaling' sets ``lr / (t + 1) ** power_t`` after each epoch, ``t`` being
+        the samples seen; 'adaptive' divides the learning rate by 5 each time the
+        monitored loss stops improving (see ``tol``), and stops once it is at or
+        below 1e-6. Not used by 'lbfgs'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights (not the biases):
+        ``alpha / 2 * sum(W**2) / n`` is added to the loss, ``n`` being the
+        batch's total sample weight.
+    tol : float, default=None
+        None runs every epoch. A float stops training once the monitored loss (the
+        training loss, or the validation loss with ``early_stopping``) has not
+        improved by at least ``tol`` for ``n_iter_no_change`` epochs in a row;
+        running out of epochs first gives a ``ConvergenceWarning``. For 'lbfgs' it
+        is the gradient tolerance.
+    n_iter_no_change : int, default=10
+        Epochs without improvement that stop training (or lower the learning rate
+        under the 'adaptive' schedule).
+    early_stopping : bool, default=False
+        Whether to hold out a stratified ``validation_fraction`` of the training
+        data, monitor its loss, stop when it stops improving (by ``tol``, or at all
+        when ``tol`` is None) and end with the weights of its best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out by ``early_stopping``, in (0, 1).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict maps
+        labels to weights; 'balanced' weighs each class by ``n_samples /
+        (n_classes * count)``. Not for multilabel targets.
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights (and extends
+        ``loss_curve_``) instead of starting anew.
 
     Attributes
     ----------
@@ -95,15 +157,27 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
     loss_ : float
-        Loss of the last epoch.
+        Training loss of the last epoch.
     loss_curve_ : list of float
-        ``loss_curve_[i]`` is the loss of epoch ``i``, computed before its update.
+        ``loss_curve_[i]`` is the training loss of epoch ``i``, computed before its
+        updates (penalty included), over every call of ``fit`` that continued the
+        model and of ``partial_fit``.
     best_loss_ : float
-        Smallest loss in ``loss_curve_``.
+        Smallest value in ``loss_curve_``.
+    validation_loss_curve_ : list of float or None
+        Validation loss after each epoch of the last ``fit``; None without
+        ``early_stopping``.
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch of the last ``fit``; None without
+        ``early_stopping``.
+    best_validation_score_ : float or None
+        Validation accuracy of the epoch whose weights were kept (the one with the
+        lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run.
+        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls.
     t_ : int
-        Training samples seen during fit, over all epochs.
+        Training samples seen, over all epochs (for 'lbfgs', over all loss
+        evaluations).
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -124,6 +198,11 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
     Each layer then gives ``dW = A_prev.T @ dZ``, ``db = sum(dZ)`` and passes back
     ``dZ_prev = (dZ @ W.T) * f'(Z_prev)``; gradient descent sets ``W -= lr * dW``.
 
+    A ``fit`` that raises leaves the estimator exactly as it was. Training that
+    diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
+    ``fit`` ends training after the current epoch with a warning, keeping a usable
+    model.
+
     Examples
     --------
     >>> import numpy as np
@@ -133,6 +212,8 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = ANNClassifier(hidden_size=4, lr=0.1, epochs=10000, random_state=42)
     >>> clf.fit(X, y).predict(X)
     array([0, 0, 0, 1])
+    >>> round(clf.loss_curve_[0], 6)
+    0.693068
     """
 
     _parameter_constraints = {
@@ -140,9 +221,26 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "init_scale": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterov": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions(set(SCHEDULES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "tol": [None, Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -155,6 +253,23 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
         init_scale=0.1,
         random_state=None,
         verbose=0,
+        solver="gd",
+        batch_size=None,
+        shuffle=True,
+        momentum=0.9,
+        nesterov=False,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        lr_schedule="constant",
+        power_t=0.5,
+        alpha=0.0,
+        tol=None,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        class_weight=None,
+        warm_start=False,
     ):
         self.hidden_size = hidden_size
         self.activation = activation
@@ -163,6 +278,23 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
         self.init_scale = init_scale
         self.random_state = random_state
         self.verbose = verbose
+        self.solver = solver
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.alpha = alpha
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.warm_start = warm_start
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -188,94 +320,309 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         with _unchanged_on_error(self):
-            hidden = _hidden_sizes(self.hidden_size)
-            X, y = validate_data(
-                self, X, y, multi_output=True, dtype=[np.float64, np.float32]
-            )
-            Y = self._encode_targets(y, X.dtype)
-            if sample_weight is not None:
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            self._fit(X, y, sample_weight, incremental=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data of this call.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel targets.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole data set. Required on the first call (unless
+            the targets are multilabel), ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : ANNClassifier
+            The updated estimator.
+        """
+        with _unchanged_on_error(self):
+            if self.solver == "lbfgs":
+                raise ValueError(
+                    "partial_fit is not available with solver='lbfgs', which needs "
+                    "the whole data set; use 'gd', 'momentum' or 'adam'."
                 )
-                self._check_weighted_classes(Y, sample_weight)
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' cannot be used with partial_fit: one "
+                    "call does not see the class frequencies of the whole data. "
+                    "Pass a dict of class weights instead."
+                )
+            self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        hidden = _hidden_sizes(self.hidden_size)
+        fitted = hasattr(self, "coefs_")
+        continuing = fitted and (incremental or self.warm_start)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=not continuing,
+            multi_output=True,
+            dtype=[np.float64, np.float32],
+        )
+        if continuing:
+            X = X.astype(self.coefs_[0].dtype, copy=False)
+            Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
+        else:
+            if (
+                incremental
+                and classes is None
+                and type_of_target(y) != ("multilabel-indicator")
+            ):
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "later calls may not see every class."
+                )
+            Y, y_index = self._encode_new_targets(y, X.dtype, classes)
+        sample_weight = self._sample_weight(X, y, y_index, sample_weight)
+        rng = check_random_state(self.random_state)
+        layer_sizes = (X.shape[1], *hidden, Y.shape[1])
+        if continuing:
+            if [W.shape for W in self.coefs_] != list(
+                zip(layer_sizes, layer_sizes[1:])
+            ):
+                raise ValueError(
+                    f"The fitted network has layers {self._layer_sizes()}, but "
+                    f"hidden_size={self.hidden_size!r} asks for {layer_sizes}; "
+                    "set warm_start=False to start anew."
+                )
+            network = Network(
+                self.coefs_, self.intercepts_, self.activation, self.out_activation_
+            )
+            # Successive calls must not reuse one sequence of shuffles.
+            rng = np.random.RandomState(rng.randint(2**31 - 1) ^ self.n_iter_)
+        else:
             network = Network.initialize(
-                (X.shape[1], *hidden, Y.shape[1]),
+                layer_sizes,
                 self.activation,
                 self.out_activation_,
                 self.init_scale,
-                check_random_state(self.random_state),
+                rng,
                 dtype=X.dtype,
             )
-            result = train(
+        data = Dataset(X, Y, sample_weight)
+        validation = None
+        if self.early_stopping and not incremental:
+            data, validation = self._split_validation(data, y_index, rng)
+        if self.solver == "lbfgs":
+            result = train_lbfgs(
                 network,
-                X,
-                Y,
-                sample_weight,
-                GradientDescent(self.lr),
+                data,
                 self.epochs,
+                alpha=self.alpha,
+                tol=self.tol,
                 on_epoch=self._progress_printer(),
             )
-            self.coefs_ = network.coefs
-            self.intercepts_ = network.intercepts
-            self.loss_curve_ = result.loss_curve
-            self.loss_ = result.loss_curve[-1]
-            self.best_loss_ = min(result.loss_curve)
-            self.n_iter_ = result.n_iter
-            self.t_ = result.t
-            self.n_layers_ = len(hidden) + 2
-        return self
+            optimizer = None
+        else:
+            optimizer = self._optimizer(incremental and continuing)
+            schedule = SCHEDULES[self.lr_schedule](self.lr, self.power_t)
+            result = train(
+                network,
+                data,
+                optimizer,
+                1 if incremental else self.epochs,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                rng=rng,
+                alpha=self.alpha,
+                schedule=schedule,
+                plateau=None if incremental else self._plateau(validation),
+                validation=validation,
+                on_epoch=self._progress_printer(),
+                t=self.t_ if continuing else 0,
+            )
+        self._store(network, result, optimizer, continuing)
+        self._warn_about_stopping(result, incremental)
 
-    def _encode_targets(self, y, dtype):
-        """Set ``classes_``, ``n_outputs_`` and ``out_activation_``; return ``Y``."""
+    def _encode_new_targets(self, y, dtype, classes=None):
+        """Set the label attributes from ``y`` (or ``classes``); return ``Y``."""
         check_classification_targets(y)
         target_type = type_of_target(y)
         if target_type == "multilabel-indicator":
-            Y = np.asarray(y, dtype=dtype)
-            self.classes_ = np.arange(Y.shape[1])
+            self.classes_ = np.arange(y.shape[1])
             self._label_type = "multilabel"
         elif target_type in ("binary", "multiclass"):
             y = column_or_1d(y, warn=True)
-            self.classes_, y_index = np.unique(y, return_inverse=True)
-            n_classes = len(self.classes_)
-            if n_classes < 2:
+            self.classes_ = np.unique(y if classes is None else classes)
+            if len(self.classes_) < 2:
                 raise ValueError(
                     "The number of classes has to be greater than one; got "
-                    f"{n_classes} class."
+                    f"{len(self.classes_)} class."
                 )
-            if n_classes == 2:
-                Y = y_index.astype(dtype)[:, np.newaxis]
-                self._label_type = "binary"
-            else:
-                Y = np.zeros((len(y), n_classes), dtype=dtype)
-                Y[np.arange(len(y)), y_index] = 1
-                self._label_type = "multiclass"
+            self._label_type = "binary" if len(self.classes_) == 2 else "multiclass"
         else:
             raise ValueError(
                 f"ANNClassifier does not support {target_type!r} targets; expected "
                 "binary, multiclass or multilabel-indicator targets."
             )
-        self.n_outputs_ = Y.shape[1]
+        self.n_outputs_ = 1 if self._label_type == "binary" else len(self.classes_)
         self.out_activation_ = (
             "softmax" if self._label_type == "multiclass" else "logistic"
         )
-        return Y
+        return self._encode_known_targets(y, dtype, exact=False)
 
-    def _check_weighted_classes(self, Y, sample_weight):
+    def _encode_known_targets(self, y, dtype, exact):
+        """Return ``Y`` and the class index of each row for the fitted classes.
+
+        With ``exact``, ``y`` must hold exactly the fitted classes (``warm_start``);
+        otherwise a subset is enough (``partial_fit``).
+        """
+        check_classification_targets(y)
+        if self._label_type == "multilabel":
+            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(
+                self.classes_
+            ):
+                raise ValueError(
+                    f"y must be a multilabel indicator matrix with "
+                    f"{len(self.classes_)} columns, as in the first fit."
+                )
+            return np.asarray(y, dtype=dtype), None
+        y = column_or_1d(y, warn=True)
+        present = np.unique(y)
+        unknown = np.setdiff1d(present, self.classes_)
+        if len(unknown) or (exact and len(present) != len(self.classes_)):
+            raise ValueError(
+                f"y holds the classes {present.tolist()}, but the model was fitted "
+                f"on {self.classes_.tolist()}. "
+                + (
+                    "warm_start needs the same classes as the previous fit."
+                    if exact
+                    else "Pass every class through `classes` on the first call."
+                )
+            )
+        y_index = np.searchsorted(self.classes_, y)
+        if self._label_type == "binary":
+            return y_index.astype(dtype)[:, np.newaxis], y_index
+        Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
+        Y[np.arange(len(y)), y_index] = 1
+        return Y, y_index
+
+    def _sample_weight(self, X, y, y_index, sample_weight):
+        """Validated sample weights times class weights, or None for neither."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            if self._label_type == "multilabel":
+                raise ValueError("class_weight is not supported for multilabel y.")
+            weights = compute_sample_weight(self.class_weight, column_or_1d(y))
+            weights = weights.astype(X.dtype)
+            sample_weight = (
+                weights if sample_weight is None else sample_weight * weights
+            )
+        if sample_weight is None:
+            return None
         if np.sum(sample_weight) <= 0:
             raise ValueError("sample_weight must have a positive sum.")
-        if self._label_type == "multilabel":
-            return
-        weighted = Y[sample_weight > 0]
-        n_present = (
-            len(np.unique(weighted[:, 0]))
-            if self._label_type == "binary"
-            else int(np.count_nonzero(weighted.any(axis=0)))
+        if y_index is not None:
+            n_present = len(np.unique(y_index[sample_weight > 0]))
+            if n_present < 2 and len(np.unique(y_index)) > 1:
+                raise ValueError(
+                    "The number of classes with a positive sample_weight has to be "
+                    f"greater than one; got {n_present} class."
+                )
+        return sample_weight
+
+    def _split_validation(self, data, y_index, rng):
+        """Hold out ``validation_fraction`` of ``data``, stratified by class."""
+        arrays = [data.X, data.Y]
+        if data.sample_weight is not None:
+            arrays.append(data.sample_weight)
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=y_index,
         )
-        if n_present < 2:
-            raise ValueError(
-                "The number of classes with a positive sample_weight has to be "
-                f"greater than one; got {n_present} class."
+        train_parts, held_out = parts[0::2], parts[1::2]
+        return Dataset(*train_parts), Dataset(*held_out)
+
+    def _optimizer(self, resume):
+        kwargs = {
+            "gd": {},
+            "momentum": {"momentum": self.momentum, "nesterov": self.nesterov},
+            "adam": {
+                "beta_1": self.beta_1,
+                "beta_2": self.beta_2,
+                "epsilon": self.epsilon,
+            },
+        }[self.solver]
+        optimizer = OPTIMIZERS[self.solver](self.lr, **kwargs)
+        if resume and self._optimizer_state_.get("solver") == self.solver:
+            optimizer.lr = self._optimizer_state_["lr"]
+            optimizer.set_state(self._optimizer_state_)
+        return optimizer
+
+    def _plateau(self, validation):
+        tol = self.tol
+        if tol is None and (self.early_stopping or self.lr_schedule == "adaptive"):
+            tol = 0.0
+        if tol is None:
+            return None
+        return Plateau(tol, self.n_iter_no_change, keep_best=validation is not None)
+
+    def _store(self, network, result, optimizer, continuing):
+        """Turn a training result into fitted attributes."""
+        previous = self.loss_curve_ if continuing else []
+        self.coefs_ = network.coefs
+        self.intercepts_ = network.intercepts
+        self.loss_curve_ = previous + [float(v) for v in result.loss_curve]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        self.n_iter_ = (self.n_iter_ if continuing else 0) + result.n_iter
+        self.t_ = (self.t_ if continuing else 0) + result.t
+        self.n_layers_ = len(network.coefs) + 1
+        if result.validation_loss_curve is not None:
+            self.validation_loss_curve_ = result.validation_loss_curve
+            self.validation_scores_ = result.validation_scores
+            # With a plateau keeping the best weights, score the epoch kept.
+            best = result.best_epoch
+            self.best_validation_score_ = (
+                max(result.validation_scores)
+                if best is None
+                else result.validation_scores[best]
             )
+        elif not continuing:
+            self.validation_loss_curve_ = None
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self._optimizer_state_ = (
+            {}
+            if optimizer is None
+            else {"solver": self.solver, "lr": optimizer.lr, **optimizer.get_state()}
+        )
+
+    def _warn_about_stopping(self, result, incremental):
+        if result.interrupted:
+            warnings.warn(
+                f"Training was interrupted after {result.n_iter} epochs of this "
+                "call; the model keeps the weights of the last completed epoch.",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif not incremental and not result.stopped and self.tol is not None:
+            warnings.warn(
+                f"Maximum epochs ({self.epochs}) reached and the optimization "
+                "hasn't converged yet; raise epochs or tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _layer_sizes(self):
+        return (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
 
     def _progress_printer(self):
         if not self.verbose:

@@ -6,7 +6,8 @@ import pytest
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import GradientDescent
-from skann._core.training import DivergenceError, train
+from skann._core.stopping import DivergenceError
+from skann._core.training import Dataset, train
 
 
 def _problem(rng):
@@ -19,7 +20,7 @@ def _problem(rng):
 def test_loss_curve_is_the_loss_before_each_update(rng):
     net, X, Y = _problem(rng)
     first = LOSSES["logistic"].loss(Y, net.forward(X))
-    result = train(net, X, Y, None, GradientDescent(0.5), 50)
+    result = train(net, Dataset(X, Y), GradientDescent(0.5), 50)
     assert result.loss_curve[0] == first
     assert result.n_iter == 50 and result.t == 50 * 40
     assert result.loss_curve[-1] < result.loss_curve[0]
@@ -31,7 +32,11 @@ def test_on_epoch_sees_every_epoch(rng):
     net, X, Y = _problem(rng)
     seen = []
     result = train(
-        net, X, Y, None, GradientDescent(0.1), 5, on_epoch=lambda e, v: seen.append(e)
+        net,
+        Dataset(X, Y),
+        GradientDescent(0.1),
+        5,
+        on_epoch=lambda e, v: seen.append(e),
     )
     assert seen == [0, 1, 2, 3, 4] and len(result.loss_curve) == 5
 
@@ -42,7 +47,7 @@ def test_divergence_raises_without_numpy_warnings(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(DivergenceError, match=r"epoch \d+.*lr=1000000.0"):
-            train(net, X, Y, None, GradientDescent(1e6), 200)
+            train(net, Dataset(X, Y), GradientDescent(1e6), 200)
 
 
 def test_a_loss_rising_far_above_its_start_is_divergence(rng):
@@ -51,7 +56,7 @@ def test_a_loss_rising_far_above_its_start_is_divergence(rng):
     net, X, Y = _problem(rng)
     X = X * 1e3 + 500
     with pytest.raises(DivergenceError, match="stayed above"):
-        train(net, X, Y, None, GradientDescent(1e6), 200)
+        train(net, Dataset(X, Y), GradientDescent(1e6), 200)
 
 
 def test_baseline_is_the_class_frequency_loss():

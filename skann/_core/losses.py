@@ -122,3 +122,20 @@ class CategoricalCrossEntropy(CrossEntropy):
 
 #: Losses by the output activation they are fused with.
 LOSSES = {"logistic": BinaryCrossEntropy(), "softmax": CategoricalCrossEntropy()}
+
+
+def l2_penalty(network, alpha, total_weight):
+    """Return ``alpha / 2 * sum(W**2) / total_weight`` over every weight matrix.
+
+    Biases are not penalised. Dividing by the batch's total sample weight (its size
+    when unweighted) keeps the penalty's share of the loss independent of the
+    batch size, as in scikit-learn's MLPClassifier.
+    """
+    W = network.flat_params[: network.n_coef_params]
+    return 0.5 * alpha * float(np.dot(W, W)) / total_weight
+
+
+def add_l2_gradient(network, alpha, total_weight):
+    """Add the gradient of :func:`l2_penalty` to ``network.flat_grads`` in place."""
+    n = network.n_coef_params
+    network.flat_grads[:n] += (alpha / total_weight) * network.flat_params[:n]

@@ -4,8 +4,12 @@ Layer ``l`` computes ``Z = A_prev @ W + b`` and ``A = f(Z)`` with ``W`` of shape
 ``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``. Hidden layers share one activation;
 the output layer is logistic or softmax and is differentiated together with its loss.
 
-The network owns its scratch buffers (one activation and one gradient buffer per
-layer, sized for the largest batch seen), so a training step allocates almost nothing.
+All weights and biases live in one flat vector (``flat_params``), and every ``W`` and
+``b`` is a view into it; the gradients likewise (``flat_grads``). An optimizer then
+updates the whole network with a few vector operations, and L-BFGS sees the vector it
+expects. The network also owns its scratch buffers (one activation and one gradient
+buffer per layer, sized for the largest batch seen), so a training step allocates
+almost nothing.
 """
 
 import numpy as np
@@ -19,25 +23,41 @@ class Network:
     Parameters
     ----------
     coefs : list of ndarray
-        ``coefs[l]`` has shape ``(n_in, n_out)`` of layer ``l``.
+        ``coefs[l]`` has shape ``(n_in, n_out)`` of layer ``l``. Copied.
     intercepts : list of ndarray
-        ``intercepts[l]`` has shape ``(n_out,)`` of layer ``l``.
+        ``intercepts[l]`` has shape ``(n_out,)`` of layer ``l``. Copied.
     activation : str
         Hidden-layer activation, a key of ``ACTIVATIONS``.
     out_activation : {'logistic', 'softmax'}
         Output activation.
+
+    Attributes
+    ----------
+    flat_params : ndarray of shape (n_params,)
+        Every ``W`` then every ``b``, flattened; ``coefs`` and ``intercepts`` are
+        views into it.
+    flat_grads : ndarray of shape (n_params,)
+        The gradients, laid out as ``flat_params``; ``grads`` are views into it.
     """
 
     def __init__(self, coefs, intercepts, activation, out_activation):
-        self.coefs = coefs
-        self.intercepts = intercepts
+        dtype = np.result_type(*coefs, *intercepts)
+        shapes = [W.shape for W in coefs] + [b.shape for b in intercepts]
+        self.flat_params = np.concatenate([np.ravel(p) for p in coefs + intercepts])
+        self.flat_params = self.flat_params.astype(dtype, copy=False)
+        self.flat_grads = np.zeros_like(self.flat_params)
+        params, self.grads = (
+            _views(self.flat_params, shapes),
+            _views(self.flat_grads, shapes),
+        )
+        self.coefs, self.intercepts = params[: len(coefs)], params[len(coefs) :]
+        self.n_coef_params = sum(W.size for W in coefs)
         self.activation = activation
         self.out_activation = out_activation
         self._hidden = ACTIVATIONS[activation]
         self._output = OUTPUT_ACTIVATIONS[out_activation]
         self._activations = []
         self._deltas = []
-        self.grads = [np.empty_like(p) for p in self.params]
 
     @classmethod
     def initialize(
@@ -45,10 +65,10 @@ class Network:
     ):
         """Draw a new network as the seed does.
 
-        Biases start at zero; each ``W`` is ``rng.randn(n_out, n_in) * init_scale``,
+        Biases start at zero; each ``W`` is ``rng.randn(n_out, n_in) * scale``,
         drawn layer by layer from the input onwards and stored transposed. With
-        ``rng = np.random.RandomState(42)`` this reproduces the seed's
-        ``np.random.seed(42)`` draws.
+        ``rng = np.random.RandomState(42)`` and ``init_scale=0.1`` this reproduces
+        the seed's ``np.random.seed(42)`` draws.
 
         Parameters
         ----------
@@ -56,8 +76,10 @@ class Network:
             ``(n_features, *hidden_sizes, n_outputs)``.
         activation, out_activation : str
             See :class:`Network`.
-        init_scale : float
-            Standard deviation of the initial weights.
+        init_scale : float or 'auto'
+            Standard deviation of the initial weights. ``'auto'`` takes He's
+            ``sqrt(2 / fan_in)`` for the weights into ReLU layers and Glorot's
+            ``sqrt(2 / (fan_in + fan_out))`` for every other layer.
         rng : numpy.random.RandomState
             Source of the draws.
         dtype : numpy dtype, default=np.float64
@@ -69,10 +91,20 @@ class Network:
         """
         coefs, intercepts = [], []
         for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-            W = rng.randn(n_out, n_in) * init_scale
-            coefs.append(np.ascontiguousarray(W.T, dtype=dtype))
+            into_hidden = len(coefs) < len(layer_sizes) - 2
+            scale = _scale(init_scale, activation if into_hidden else None, n_in, n_out)
+            W = rng.randn(n_out, n_in) * scale
+            coefs.append(W.T.astype(dtype))
             intercepts.append(np.zeros(n_out, dtype=dtype))
         return cls(coefs, intercepts, activation, out_activation)
+
+    def get_state(self):
+        """Return a copy of every parameter, for :meth:`set_state`."""
+        return self.flat_params.copy()
+
+    def set_state(self, state):
+        """Restore the parameters saved by :meth:`get_state`."""
+        np.copyto(self.flat_params, state)
 
     @property
     def params(self):
@@ -147,3 +179,22 @@ class Network:
                 dA = np.matmul(dZ, self.coefs[layer].T, out=deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
+
+
+def _views(flat, shapes):
+    """Split ``flat`` into consecutive views of the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+def _scale(init_scale, activation, n_in, n_out):
+    """Standard deviation of one layer's initial weights."""
+    if init_scale != "auto":
+        return init_scale
+    if activation == "relu":
+        return np.sqrt(2.0 / n_in)
+    return np.sqrt(2.0 / (n_in + n_out))

@@ -1,19 +1,36 @@
-"""The training loop: epochs made of steps, and what it reports back.
+"""The training loop: epochs made of batches made of steps.
 
-``train`` runs the epochs; ``train_step`` is one forward pass, loss, backward pass and
-update. The loss recorded for an epoch is the one computed before that epoch's update,
-as in the seed's ``costs``.
+``train`` runs the epochs and decides when to stop; ``run_epoch`` makes one pass over
+the (shuffled) data in batches; ``train_step`` is one forward pass, loss, backward
+pass and update. The loss recorded for an epoch is the one computed before its
+updates, as in the seed's ``costs``; with several batches it is their weighted mean.
 """
 
+import contextlib
+import signal
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import LOSSES
+from .losses import LOSSES, add_l2_gradient, l2_penalty
+from .stopping import DivergenceMonitor, diverged
 
 
-class DivergenceError(ValueError):
-    """Raised when the loss or the parameters stop being finite."""
+@dataclass
+class Dataset:
+    """Inputs, targets (``(n_samples, n_outputs)``) and optional sample weights."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    sample_weight: np.ndarray = None
+
+    @property
+    def total_weight(self):
+        """Sum of the sample weights; the number of samples when unweighted."""
+        if self.sample_weight is None:
+            return self.X.shape[0]
+        return float(np.sum(self.sample_weight))
 
 
 @dataclass
@@ -23,19 +40,33 @@ class TrainingResult:
     Attributes
     ----------
     loss_curve : list of float
-        Loss of each epoch, computed before its update.
+        Training loss of each epoch, computed before its updates.
+    validation_loss_curve, validation_scores : list of float or None
+        Loss and accuracy on the validation data after each epoch, if any.
     n_iter : int
-        Epochs run.
+        Epochs completed.
     t : int
-        Training samples seen, summed over epochs.
+        Training samples seen in this call, summed over epochs.
+    stopped : bool
+        Whether a stopping rule ended training before the last epoch.
+    interrupted : bool
+        Whether a keyboard interrupt ended training; the network then holds the
+        parameters of the last completed epoch.
+    best_epoch : int or None
+        Epoch whose parameters were restored by early stopping.
     """
 
     loss_curve: list = field(default_factory=list)
+    validation_loss_curve: list = None
+    validation_scores: list = None
     n_iter: int = 0
     t: int = 0
+    stopped: bool = False
+    interrupted: bool = False
+    best_epoch: int = None
 
 
-def train_step(network, loss, optimizer, X, Y, sample_weight):
+def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
     """One forward pass, loss, backward pass and update; return the loss.
 
     Parameters
@@ -47,85 +78,141 @@ def train_step(network, loss, optimizer, X, Y, sample_weight):
     X : ndarray of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
+    alpha : float, default=0.0
+        L2 penalty on the weights.
 
     Returns
     -------
     loss : float
-        The loss before the update.
+        The loss before the update, penalty included.
     """
     P = network.forward(X)
     value = loss.loss(Y, P, sample_weight)
     # P is not needed once the loss is known, so its buffer receives dZ.
     dZ = loss.gradient(Y, P, sample_weight, out=P)
-    optimizer.update(network.params, network.backward(X, dZ))
+    network.backward(X, dZ)
+    if alpha:
+        total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
+        value += l2_penalty(network, alpha, total)
+        add_l2_gradient(network, alpha, total)
+    optimizer.update([network.flat_params], [network.flat_grads])
     return value
 
 
-#: Training has diverged once the loss stays above its first value and this many
-#: times the loss of predicting the class frequencies ...
-DIVERGENCE_FACTOR = 10.0
-#: ... for this many epochs in a row (one overshoot on unscaled data recovers).
-DIVERGENCE_PATIENCE = 10
-
-
-def _diverged(epoch, what, optimizer):
-    return DivergenceError(
-        f"Training diverged at epoch {epoch}: {what}. The learning rate "
-        f"lr={optimizer.lr!r} is likely too high; lower it, or scale the features "
-        "(for example with StandardScaler)."
-    )
-
-
-class DivergenceMonitor:
-    """Watches the loss of each epoch and raises once training has diverged.
+def run_epoch(network, loss, optimizer, data, batch_size, order=None, alpha=0.0):
+    """One pass over ``data`` in batches of ``batch_size`` rows; return its loss.
 
     Parameters
     ----------
-    baseline : float
-        Loss of predicting the class frequencies on the training data.
-    optimizer : object with ``lr``
-        Named in the error message.
+    network, loss, optimizer, alpha
+        As in :func:`train_step`.
+    data : Dataset
+    batch_size : int
+        Rows per step; the last batch may be smaller.
+    order : ndarray of shape (n_samples,), default=None
+        Order in which to visit the rows; ``None`` keeps the data's order.
+
+    Returns
+    -------
+    loss : float
+        Mean of the batch losses, weighted by the batches' total sample weights.
     """
-
-    def __init__(self, baseline, optimizer):
-        self.limit = DIVERGENCE_FACTOR * baseline
-        self.optimizer = optimizer
-        self.epochs_above = 0
-        self.started = False
-
-    def check(self, epoch, value):
-        """Raise :class:`DivergenceError` if ``value`` shows divergence."""
-        if not np.isfinite(value):
-            raise _diverged(epoch, f"the loss became {value}", self.optimizer)
-        if not self.started:
-            self.limit = max(self.limit, value)
-            self.started = True
-            return
-        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
-        if self.epochs_above >= DIVERGENCE_PATIENCE:
-            raise _diverged(
-                epoch,
-                f"the loss stayed above {self.limit:.4g} (its start, and "
-                f"{DIVERGENCE_FACTOR:g} times the loss of predicting the class "
-                f"frequencies) for {DIVERGENCE_PATIENCE} epochs",
-                self.optimizer,
-            )
+    n = data.X.shape[0]
+    if batch_size >= n:
+        return train_step(
+            network, loss, optimizer, data.X, data.Y, data.sample_weight, alpha
+        )
+    X, Y, w = data.X, data.Y, data.sample_weight
+    if order is not None:
+        X, Y = X[order], Y[order]
+        w = None if w is None else w[order]
+    total = 0.0
+    for start in range(0, n, batch_size):
+        rows = slice(start, start + batch_size)
+        w_batch = None if w is None else w[rows]
+        value = train_step(network, loss, optimizer, X[rows], Y[rows], w_batch, alpha)
+        weight = X[rows].shape[0] if w is None else np.sum(w_batch)
+        total += value * weight
+    return total / data.total_weight
 
 
-def train(network, X, Y, sample_weight, optimizer, epochs, on_epoch=None):
-    """Train ``network`` in place with full-batch steps for ``epochs`` epochs.
+def accuracy(Y, P, out_activation):
+    """Fraction of rows whose predicted class (or whole label set) is right."""
+    if out_activation == "softmax":
+        return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
+    return float(np.mean(np.all((P >= 0.5) == (Y > 0.5), axis=1)))
+
+
+@contextlib.contextmanager
+def deferred_interrupt():
+    """Turn Ctrl-C into a flag checked between epochs, so no step is cut in half.
+
+    Yields a dict whose ``"interrupted"`` entry becomes True on SIGINT. Signal
+    handlers can only be set in the main thread, the only one SIGINT reaches;
+    elsewhere this does nothing.
+    """
+    state = {"interrupted": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        state["interrupted"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
+def train(
+    network,
+    data,
+    optimizer,
+    epochs,
+    *,
+    batch_size=None,
+    shuffle=False,
+    rng=None,
+    alpha=0.0,
+    schedule=None,
+    plateau=None,
+    validation=None,
+    on_epoch=None,
+    t=0,
+):
+    """Train ``network`` in place for at most ``epochs`` epochs.
 
     Parameters
     ----------
     network : Network
-    X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,) or None
+    data : Dataset
+        Training data.
     optimizer : object with ``update(params, grads)`` and ``lr``
     epochs : int
-        Number of epochs.
+        Largest number of epochs.
+    batch_size : int, default=None
+        Rows per step; ``None`` takes every row at once (full batch).
+    shuffle : bool, default=False
+        Whether to visit the rows in a new random order each epoch (only matters
+        with several batches).
+    rng : numpy.random.RandomState, default=None
+        Source of the shuffles.
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    schedule : Constant, InvScaling or Adaptive, default=None
+        Learning-rate schedule; ``None`` keeps ``optimizer.lr``.
+    plateau : Plateau, default=None
+        Stopping rule on the validation loss if ``validation`` is given, else on the
+        training loss; ``None`` runs every epoch.
+    validation : Dataset, default=None
+        Held-out data scored after each epoch. With a ``plateau`` keeping the best
+        parameters, the network ends with the parameters of the best epoch.
     on_epoch : callable, default=None
         Called as ``on_epoch(epoch, loss)`` after each epoch.
+    t : int, default=0
+        Samples seen before this call; the invscaling schedule counts them too.
 
     Returns
     -------
@@ -134,25 +221,55 @@ def train(network, X, Y, sample_weight, optimizer, epochs, on_epoch=None):
     Raises
     ------
     DivergenceError
-        If the loss or a parameter stops being finite, or the loss stays too high
-        (see :class:`DivergenceMonitor`); the network is then unusable and should
-        be discarded.
+        If training diverges (see ``stopping.DivergenceMonitor``); the network is
+        then unusable and should be discarded.
     """
     loss = LOSSES[network.out_activation]
+    n = data.X.shape[0]
+    batch_size = n if batch_size is None else min(batch_size, n)
     result = TrainingResult()
-    monitor = DivergenceMonitor(loss.baseline(Y, sample_weight), optimizer)
+    if validation is not None:
+        result.validation_loss_curve, result.validation_scores = [], []
+    monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
     # Overflow on the way to a non-finite loss is expected when training diverges;
     # it is reported once, as a DivergenceError, instead of as NumPy warnings.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        deferred_interrupt() as interrupt,
+    ):
         for epoch in range(epochs):
-            value = train_step(network, loss, optimizer, X, Y, sample_weight)
-            monitor.check(epoch, value)
+            order = rng.permutation(n) if shuffle and batch_size < n else None
+            value = run_epoch(network, loss, optimizer, data, batch_size, order, alpha)
+            monitor.check(epoch, value, optimizer.lr)
             result.loss_curve.append(value)
             result.n_iter += 1
-            result.t += X.shape[0]
+            result.t += n
+            watched = value
+            if validation is not None:
+                P = network.forward(validation.X)
+                watched = loss.loss(validation.Y, P, validation.sample_weight)
+                result.validation_loss_curve.append(watched)
+                result.validation_scores.append(
+                    accuracy(validation.Y, P, network.out_activation)
+                )
+            if schedule is not None:
+                schedule.epoch_end(optimizer, t + result.t)
             if on_epoch is not None:
                 on_epoch(epoch, value)
-        total = sum(float(np.sum(p)) for p in network.params)
-    if not np.isfinite(total):
-        raise _diverged(result.n_iter, "the weights stopped being finite", optimizer)
+            if interrupt["interrupted"]:
+                result.interrupted = True
+                break
+            if plateau is not None and plateau.update(epoch, watched, network):
+                if schedule is not None and schedule.plateau(optimizer):
+                    plateau.restart()
+                else:
+                    result.stopped = True
+                    break
+        if not np.isfinite(network.flat_params).all():
+            raise diverged(
+                result.n_iter, "the weights stopped being finite", optimizer.lr
+            )
+    if plateau is not None and plateau.best_state is not None:
+        network.set_state(plateau.best_state)
+        result.best_epoch = plateau.best_epoch
     return result

@@ -1,0 +1,89 @@
+"""Full-batch training with L-BFGS-B (SciPy) on the network's own loss and gradient.
+
+L-BFGS sees the network as one flat parameter vector, which is exactly how the
+network stores its weights, so evaluating the loss at a point is a copy into
+``flat_params`` followed by a forward and a backward pass.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .losses import LOSSES, add_l2_gradient, l2_penalty
+from .stopping import DivergenceError
+from .training import TrainingResult
+
+
+def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
+    """Train ``network`` in place with at most ``epochs`` L-BFGS iterations.
+
+    Parameters
+    ----------
+    network : Network
+    data : Dataset
+        Training data, used whole at every evaluation.
+    epochs : int
+        Largest number of L-BFGS iterations.
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    tol : float, default=None
+        Gradient tolerance (SciPy's ``gtol``); ``None`` keeps SciPy's default.
+    on_epoch : callable, default=None
+        Called as ``on_epoch(iteration, loss)`` after each iteration, with the loss
+        before that iteration.
+
+    Returns
+    -------
+    result : TrainingResult
+        ``loss_curve[i]`` is the loss before iteration ``i``; ``t`` counts the
+        samples of every loss evaluation; ``stopped`` tells whether L-BFGS
+        converged before using up its iterations.
+    """
+    loss = LOSSES[network.out_activation]
+    X, Y, w = data.X, data.Y, data.sample_weight
+    total = data.total_weight
+    result = TrainingResult()
+    dtype = network.dtype
+
+    def loss_and_gradient(theta):
+        np.copyto(network.flat_params, theta, casting="same_kind")
+        P = network.forward(X)
+        value = loss.loss(Y, P, w)
+        network.backward(X, loss.gradient(Y, P, w, out=P))
+        if alpha:
+            value += l2_penalty(network, alpha, total)
+            add_l2_gradient(network, alpha, total)
+        result.t += X.shape[0]
+        return value, network.flat_grads.astype(np.float64)
+
+    previous = [None]
+
+    def after_iteration(intermediate_result):
+        before = previous[0]
+        previous[0] = float(intermediate_result.fun)
+        result.loss_curve.append(before)
+        if on_epoch is not None:
+            on_epoch(len(result.loss_curve) - 1, before)
+
+    previous[0], _ = loss_and_gradient(network.flat_params.astype(np.float64))
+    options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
+    if tol is not None:
+        options["gtol"] = tol
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        solution = minimize(
+            loss_and_gradient,
+            network.flat_params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=after_iteration,
+            options=options,
+        )
+    np.copyto(network.flat_params, solution.x.astype(dtype))
+    if not np.isfinite(network.flat_params).all() or not np.isfinite(solution.fun):
+        raise DivergenceError(
+            f"L-BFGS stopped with non-finite weights or loss after "
+            f"{len(result.loss_curve)} iterations; scale the features (for example "
+            "with StandardScaler) or raise alpha."
+        )
+    result.n_iter = len(result.loss_curve)
+    result.stopped = solution.nit < epochs
+    return result

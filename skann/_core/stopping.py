@@ -1,0 +1,97 @@
+"""When training stops: divergence, and no further improvement.
+
+``DivergenceMonitor`` raises once training has clearly blown up. ``Plateau`` watches
+the monitored loss (the training loss, or the validation loss with early stopping),
+remembers the best parameters seen, and says when the loss has stopped improving.
+"""
+
+import numpy as np
+
+#: Training has diverged once the loss stays above its first value and this many
+#: times the loss of predicting the class frequencies ...
+DIVERGENCE_FACTOR = 10.0
+#: ... for this many epochs in a row (one overshoot on unscaled data recovers).
+DIVERGENCE_PATIENCE = 10
+
+
+class DivergenceError(ValueError):
+    """Raised when the loss or the weights stop being finite, or the loss blows up."""
+
+
+def diverged(epoch, what, lr):
+    """Return the :class:`DivergenceError` to raise at ``epoch``."""
+    return DivergenceError(
+        f"Training diverged at epoch {epoch}: {what}. The learning rate lr={lr!r} "
+        "is likely too high; lower it, or scale the features (for example with "
+        "StandardScaler)."
+    )
+
+
+class DivergenceMonitor:
+    """Watches the loss of each epoch and raises once training has diverged.
+
+    Parameters
+    ----------
+    baseline : float
+        Loss of predicting the class frequencies on the training data.
+    """
+
+    def __init__(self, baseline):
+        self.limit = DIVERGENCE_FACTOR * baseline
+        self.epochs_above = 0
+        self.started = False
+
+    def check(self, epoch, value, lr):
+        """Raise :class:`DivergenceError` if ``value`` shows divergence."""
+        if not np.isfinite(value):
+            raise diverged(epoch, f"the loss became {value}", lr)
+        if not self.started:
+            self.limit = max(self.limit, value)
+            self.started = True
+            return
+        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
+        if self.epochs_above >= DIVERGENCE_PATIENCE:
+            raise diverged(
+                epoch,
+                f"the loss stayed above {self.limit:.4g} (its start, and "
+                f"{DIVERGENCE_FACTOR:g} times the loss of predicting the class "
+                f"frequencies) for {DIVERGENCE_PATIENCE} epochs",
+                lr,
+            )
+
+
+class Plateau:
+    """Counts epochs without improvement and keeps the best parameters.
+
+    Parameters
+    ----------
+    tol : float
+        An epoch improves when its loss is below the best so far minus ``tol``.
+    n_iter_no_change : int
+        Epochs without improvement that make a plateau.
+    keep_best : bool
+        Whether to save the parameters of the best epoch.
+    """
+
+    def __init__(self, tol, n_iter_no_change, keep_best=False):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.keep_best = keep_best
+        self.best_loss = np.inf
+        self.best_epoch = None
+        self.best_state = None
+        self.count = 0
+
+    def update(self, epoch, value, network):
+        """Record the loss of ``epoch``; return True on a plateau."""
+        self.count = self.count + 1 if value > self.best_loss - self.tol else 0
+        if value < self.best_loss:
+            self.best_loss = value
+            self.best_epoch = epoch
+            if self.keep_best:
+                self.best_state = network.get_state()
+        return self.count >= self.n_iter_no_change
+
+    def restart(self):
+        """Start counting again, after the learning rate was lowered."""
+        self.count = 0
