@@ -146,3 +146,55 @@ def test_float32_model_keeps_its_dtype_through_skops(tmp_path):
     assert [W.dtype for W in loaded.coefs_] == [np.float32] * 2
     assert loaded.predict_proba(X).dtype == np.float32
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "momentum", "nesterov": True, "batch_size": 16},
+        {
+            "solver": "adam",
+            "batch_size": 16,
+            "early_stopping": True,
+            "tol": 1e-4,
+            "validation_fraction": 0.25,
+        },
+        {"solver": "lbfgs", "alpha": 1e-3},
+        {"class_weight": {0: 2.0, 1: 1.0, 2: 1.0}, "lr_schedule": "invscaling"},
+    ],
+    ids=["momentum", "adam-early-stopping", "lbfgs", "class-weight"],
+)
+def test_every_solver_leaves_a_state_skops_trusts(params):
+    rng = np.random.RandomState(3)
+    X = rng.randn(80, 4)
+    y = rng.randint(0, 3, 80)
+    clf = ANNClassifier((5, 3), epochs=15, random_state=0, **params).fit(X, y)
+    for name, value in vars(clf).items():
+        assert_plain(value, name)
+    data = sio.dumps(clf)
+    assert sio.get_untrusted_types(data=data) == [ANN_TYPE]
+    loaded = sio.loads(data, trusted=[ANN_TYPE])
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize(
+    "dump, load", [(pickle.dumps, pickle.loads), (sio.dumps, None)]
+)
+def test_partial_fit_continues_identically_after_a_round_trip(solver, dump, load):
+    rng = np.random.RandomState(4)
+    X = rng.randn(90, 4)
+    y = rng.randint(0, 3, 90)
+    clf = ANNClassifier((5, 3), solver=solver, lr=0.05, batch_size=10, random_state=0)
+    clf.partial_fit(X[:45], y[:45], classes=[0, 1, 2])
+    data = dump(clf)
+    resumed = load(data) if load else sio.loads(data, trusted=[ANN_TYPE])
+    # The optimizer's state (velocities, moments, step count) travels too.
+    clf.partial_fit(X[45:], y[45:])
+    resumed.partial_fit(X[45:], y[45:])
+    for W, W_resumed in zip(
+        clf.coefs_ + clf.intercepts_, resumed.coefs_ + resumed.intercepts_
+    ):
+        np.testing.assert_array_equal(W_resumed, W)
+    np.testing.assert_array_equal(resumed.predict_proba(X), clf.predict_proba(X))
