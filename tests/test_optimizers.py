@@ -1,6 +1,14 @@
-import numpy as np
+"""Each optimizer and schedule against its update formula written out by hand."""
 
-from skann._core.optimizers import OPTIMIZERS, GradientDescent
+import numpy as np
+import pytest
+
+from skann._core.optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
+from skann._core.schedules import SCHEDULES, Adaptive, Constant, InvScaling
+
+
+def _steps(rng, n=4):
+    return [rng.randn(3, 2) for _ in range(n)]
 
 
 def test_gradient_descent_is_the_seed_rule(rng):
@@ -14,5 +22,96 @@ def test_gradient_descent_is_the_seed_rule(rng):
     np.testing.assert_array_equal(b, expected[1])
 
 
-def test_registry_names():
-    assert OPTIMIZERS["gd"] is GradientDescent
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_matches_the_heavy_ball_formula(rng, nesterov):
+    p0 = rng.randn(3, 2)
+    grads = _steps(rng)
+    lr, mu = 0.05, 0.8
+    p, v = p0.copy(), np.zeros_like(p0)
+    for g in grads:
+        v = mu * v - lr * g
+        p = p + (mu * v - lr * g if nesterov else v)
+    ours = p0.copy()
+    opt = Momentum(lr, momentum=mu, nesterov=nesterov)
+    for g in grads:
+        opt.update([ours], [g])
+    np.testing.assert_allclose(ours, p, rtol=1e-12)
+
+
+def test_momentum_zero_is_gradient_descent(rng):
+    p0, grads = rng.randn(3, 2), _steps(rng)
+    a, b = p0.copy(), p0.copy()
+    for g in grads:
+        Momentum(0.1, momentum=0.0).update([a], [g])
+        GradientDescent(0.1).update([b], [g])
+    np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+def test_adam_matches_the_paper(rng):
+    p0 = rng.randn(3, 2)
+    grads = _steps(rng, 6)
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    p, m, s = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        s = b2 * s + (1 - b2) * g**2
+        m_hat, s_hat = m / (1 - b1**t), s / (1 - b2**t)
+        # The paper's epsilon sits beside sqrt(s_hat); folding the bias correction
+        # into the step size moves it beside sqrt(s), where it equals the paper's
+        # epsilon divided by sqrt(1 - b2**t).
+        p = p - lr * m_hat / (np.sqrt(s_hat) + eps / np.sqrt(1 - b2**t))
+    ours = p0.copy()
+    opt = Adam(lr, b1, b2, eps)
+    for g in grads:
+        opt.update([ours], [g])
+    np.testing.assert_allclose(ours, p, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_state_round_trip_resumes_the_same_path(rng, name):
+    p0, grads = rng.randn(3, 2), _steps(rng, 6)
+    straight = p0.copy()
+    opt = OPTIMIZERS[name](0.01)
+    for g in grads:
+        opt.update([straight], [g])
+    resumed = p0.copy()
+    first = OPTIMIZERS[name](0.01)
+    for g in grads[:3]:
+        first.update([resumed], [g])
+    second = OPTIMIZERS[name](0.01)
+    second.set_state(first.get_state())
+    for g in grads[3:]:
+        second.update([resumed], [g])
+    np.testing.assert_array_equal(resumed, straight)
+
+
+def test_registries_map_the_option_strings():
+    assert OPTIMIZERS == {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
+    assert SCHEDULES == {
+        "constant": Constant,
+        "invscaling": InvScaling,
+        "adaptive": Adaptive,
+    }
+
+
+def test_invscaling_divides_by_a_power_of_the_samples_seen():
+    opt = GradientDescent(0.5)
+    InvScaling(0.5, power_t=0.25).epoch_end(opt, 80)
+    assert opt.lr == pytest.approx(0.5 / 81**0.25)
+
+
+def test_constant_keeps_the_rate_and_stops_on_a_plateau():
+    opt = GradientDescent(0.5)
+    schedule = Constant(0.5)
+    schedule.epoch_end(opt, 1000)
+    assert opt.lr == 0.5 and schedule.plateau(opt) is False
+
+
+def test_adaptive_divides_by_five_until_1e_6():
+    opt = GradientDescent(1e-4)
+    schedule = Adaptive(1e-4)
+    rates = []
+    while schedule.plateau(opt):
+        rates.append(opt.lr)
+    assert rates == pytest.approx([2e-5, 4e-6, 8e-7])
+    assert opt.lr == pytest.approx(8e-7)
