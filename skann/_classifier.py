@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.lbfgs import train_lbfgs
 from ._core.network import Network
@@ -30,6 +31,11 @@ from ._core.stopping import Plateau
 from ._core.training import Dataset, train
 
 
+#: Attributes of scikit-learn's callback machinery, torn down after fit by
+#: scikit-learn itself, so they must survive a failed fit.
+_CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+
 @contextlib.contextmanager
 def _unchanged_on_error(estimator):
     """Put back every attribute of ``estimator`` if the block raises."""
@@ -37,8 +43,10 @@ def _unchanged_on_error(estimator):
     try:
         yield
     except BaseException:
+        live = {k: v for k, v in vars(estimator).items() if k in _CALLBACK_STATE}
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
+        estimator.__dict__.update(live)
         raise
 
 
@@ -58,7 +66,7 @@ def _hidden_sizes(hidden_size):
     return tuple(int(s) for s in sizes)
 
 
-class ANNClassifier(ClassifierMixin, BaseEstimator):
+class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Neural-network classifier: the textbook "ANN from scratch", scikit-learn style.
 
     A fully connected network trained on the cross-entropy. With its defaults it is
@@ -411,6 +419,16 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
                 rng,
                 dtype=X.dtype,
             )
+        max_epochs = 1 if incremental else self.epochs
+        reporter = EpochReporter(
+            self,
+            X,
+            y,
+            sample_weight,
+            max_epochs,
+            network,
+            self.n_iter_ if continuing else 0,
+        )
         data = Dataset(X, Y, sample_weight)
         validation = None
         if self.early_stopping and not incremental:
@@ -422,7 +440,7 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
                 self.epochs,
                 alpha=self.alpha,
                 tol=self.tol,
-                on_epoch=self._progress_printer(),
+                on_epoch=self._epoch_hook(reporter),
             )
             optimizer = None
         else:
@@ -432,7 +450,7 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
                 network,
                 data,
                 optimizer,
-                1 if incremental else self.epochs,
+                max_epochs,
                 batch_size=self.batch_size,
                 shuffle=self.shuffle,
                 rng=rng,
@@ -440,10 +458,11 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
                 schedule=schedule,
                 plateau=None if incremental else self._plateau(validation),
                 validation=validation,
-                on_epoch=self._progress_printer(),
+                on_epoch=self._epoch_hook(reporter),
                 t=self.t_ if continuing else 0,
             )
         self._store(network, result, optimizer, continuing)
+        reporter.finish()
         self._warn_about_stopping(result, incremental)
 
     def _encode_new_targets(self, y, dtype, classes=None):
@@ -623,6 +642,19 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
 
     def _layer_sizes(self):
         return (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
+
+    def _epoch_hook(self, reporter):
+        """What to call after each epoch: the progress printer, the callbacks."""
+        printer = self._progress_printer()
+        if not reporter.active:
+            return printer
+
+        def on_epoch(epoch, loss):
+            if printer is not None:
+                printer(epoch, loss)
+            return reporter.epoch_end(epoch, loss)
+
+        return on_epoch
 
     def _progress_printer(self):
         if not self.verbose:

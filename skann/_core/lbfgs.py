@@ -29,7 +29,7 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
         Gradient tolerance (SciPy's ``gtol``); ``None`` keeps SciPy's default.
     on_epoch : callable, default=None
         Called as ``on_epoch(iteration, loss)`` after each iteration, with the loss
-        before that iteration.
+        before that iteration; returning True stops training there.
 
     Returns
     -------
@@ -61,8 +61,9 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
         before = previous[0]
         previous[0] = float(intermediate_result.fun)
         result.loss_curve.append(before)
-        if on_epoch is not None:
-            on_epoch(len(result.loss_curve) - 1, before)
+        if on_epoch is not None and on_epoch(len(result.loss_curve) - 1, before):
+            # SciPy ends the minimisation when its callback raises StopIteration.
+            raise StopIteration
 
     previous[0], _ = loss_and_gradient(network.flat_params.astype(np.float64))
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}

@@ -1,0 +1,78 @@
+"""Reporting each epoch to scikit-learn's callbacks (``sklearn.callback``).
+
+scikit-learn 1.9 added callbacks such as ``ProgressBar`` and ``ScoringMonitor``.
+``ANNClassifier`` reports its fit as one task with a subtask per epoch (per iteration
+for 'lbfgs'), so a progress bar advances with the epochs, also inside
+``GridSearchCV``. On older scikit-learn versions there is nothing to report to.
+"""
+
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:
+        """Without ``sklearn.callback`` an estimator has no callbacks to support."""
+
+
+class EpochReporter:
+    """Opens the fit task for the callbacks, then reports each epoch as a subtask.
+
+    Parameters
+    ----------
+    estimator : ANNClassifier
+        The estimator being fitted, whose label attributes are already set.
+    X, y, sample_weight
+        The training data, passed on to the callbacks.
+    max_epochs : int
+        Largest number of epochs of this fit.
+    network : Network
+        The network being trained; epoch snapshots read its weights.
+    n_iter : int
+        Epochs run before this call (warm start, ``partial_fit``).
+    """
+
+    def __init__(self, estimator, X, y, sample_weight, max_epochs, network, n_iter):
+        self.estimator = estimator
+        self.network = network
+        self.n_iter = n_iter
+        self.data = {
+            "X": X,
+            "y": y,
+            "metadata": None
+            if sample_weight is None
+            else {"sample_weight": sample_weight},
+        }
+        self.context = None
+        if hasattr(estimator, "_init_callback_context"):
+            self.context = estimator._init_callback_context(max_subtasks=max_epochs)
+            self.context.call_on_fit_task_begin(estimator=estimator, **self.data)
+
+    @property
+    def active(self):
+        """Whether any callback listens; epochs are reported only then."""
+        return self.context is not None and bool(self.context._callbacks)
+
+    def _snapshot(self, epoch):
+        """Fitted attributes of the model as it stands after ``epoch``."""
+        return {
+            "coefs_": [W.copy() for W in self.network.coefs],
+            "intercepts_": [b.copy() for b in self.network.intercepts],
+            "n_iter_": self.n_iter + epoch + 1,
+        }
+
+    def epoch_end(self, epoch, loss):
+        """Report ``epoch`` as a finished subtask; return True if asked to stop."""
+        subcontext = self.context.subcontext(task_name="epoch")
+        subcontext.call_on_fit_task_begin(estimator=self.estimator, **self.data)
+        return subcontext.call_on_fit_task_end(
+            estimator=self.estimator,
+            reconstruction_attributes=lambda: self._snapshot(epoch),
+            **self.data,
+        )
+
+    def finish(self):
+        """Close the fit task."""
+        if self.context is not None:
+            self.context.call_on_fit_task_end(
+                estimator=self.estimator, reconstruction_attributes={}, **self.data
+            )
