@@ -30,7 +30,6 @@ from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau
 from ._core.training import Dataset, train
 
-
 #: Attributes of scikit-learn's callback machinery, torn down after fit by
 #: scikit-learn itself, so they must survive a failed fit.
 _CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
@@ -368,9 +367,9 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        """Shared by fit and partial_fit; sets every fitted attribute."""
         hidden = _hidden_sizes(self.hidden_size)
-        fitted = hasattr(self, "coefs_")
-        continuing = fitted and (incremental or self.warm_start)
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         X, y = validate_data(
             self,
             X,
@@ -383,11 +382,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
         else:
-            if (
-                incremental
-                and classes is None
-                and type_of_target(y) != ("multilabel-indicator")
-            ):
+            is_multilabel = type_of_target(y) == "multilabel-indicator"
+            if incremental and classes is None and not is_multilabel:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit: "
                     "later calls may not see every class."
@@ -396,29 +392,10 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight = self._sample_weight(X, y, y_index, sample_weight)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
+        network = self._start_network(layer_sizes, X.dtype, rng, continuing)
         if continuing:
-            if [W.shape for W in self.coefs_] != list(
-                zip(layer_sizes, layer_sizes[1:])
-            ):
-                raise ValueError(
-                    f"The fitted network has layers {self._layer_sizes()}, but "
-                    f"hidden_size={self.hidden_size!r} asks for {layer_sizes}; "
-                    "set warm_start=False to start anew."
-                )
-            network = Network(
-                self.coefs_, self.intercepts_, self.activation, self.out_activation_
-            )
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ self.n_iter_)
-        else:
-            network = Network.initialize(
-                layer_sizes,
-                self.activation,
-                self.out_activation_,
-                self.init_scale,
-                rng,
-                dtype=X.dtype,
-            )
         max_epochs = 1 if incremental else self.epochs
         reporter = EpochReporter(
             self,
@@ -429,10 +406,10 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             network,
             self.n_iter_ if continuing else 0,
         )
-        data = Dataset(X, Y, sample_weight)
-        validation = None
+        data, validation = Dataset(X, Y, sample_weight), None
         if self.early_stopping and not incremental:
             data, validation = self._split_validation(data, y_index, rng)
+        optimizer = None
         if self.solver == "lbfgs":
             result = train_lbfgs(
                 network,
@@ -442,10 +419,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 tol=self.tol,
                 on_epoch=self._epoch_hook(reporter),
             )
-            optimizer = None
         else:
-            optimizer = self._optimizer(incremental and continuing)
-            schedule = SCHEDULES[self.lr_schedule](self.lr, self.power_t)
+            optimizer = self._optimizer(resume=incremental and continuing)
             result = train(
                 network,
                 data,
@@ -455,7 +430,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 shuffle=self.shuffle,
                 rng=rng,
                 alpha=self.alpha,
-                schedule=schedule,
+                schedule=SCHEDULES[self.lr_schedule](self.lr, self.power_t),
                 plateau=None if incremental else self._plateau(validation),
                 validation=validation,
                 on_epoch=self._epoch_hook(reporter),
@@ -464,6 +439,27 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
+
+    def _start_network(self, layer_sizes, dtype, rng, continuing):
+        """A copy of the fitted network to continue, or a new one drawn from rng."""
+        if not continuing:
+            return Network.initialize(
+                layer_sizes,
+                self.activation,
+                self.out_activation_,
+                self.init_scale,
+                rng,
+                dtype=dtype,
+            )
+        if self._layer_sizes() != layer_sizes:
+            raise ValueError(
+                f"The fitted network has layers {self._layer_sizes()}, but "
+                f"hidden_size={self.hidden_size!r} asks for {layer_sizes}; "
+                "set warm_start=False to start anew."
+            )
+        return Network(
+            self.coefs_, self.intercepts_, self.activation, self.out_activation_
+        )
 
     def _encode_new_targets(self, y, dtype, classes=None):
         """Set the label attributes from ``y`` (or ``classes``); return ``Y``."""
