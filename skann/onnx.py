@@ -9,8 +9,8 @@ outputs: ``label``, what :meth:`~skann.ANNClassifier.predict` returns, and
 :func:`register_skl2onnx` teaches ``skl2onnx`` the same graph, so that a pipeline
 ending in an ``ANNClassifier`` converts with ``skl2onnx.to_onnx``.
 
-``onnx`` (and ``onnxruntime`` to run the graphs) are the optional extra ``onnx``:
-``pip install 'skann[onnx]'``.
+``onnx``, ``onnxruntime`` to run the graphs and ``skl2onnx`` come with the optional
+extra ``onnx``: ``pip install 'skann[onnx]'``. They are imported only when needed.
 """
 
 import importlib
@@ -28,7 +28,6 @@ MIN_OPSET = 13
 
 #: ONNX operator of each hidden activation; identity needs none.
 _HIDDEN_OPS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid", "identity": None}
-_OUTPUT_OPS = {"logistic": "Sigmoid", "softmax": "Softmax"}
 
 _MISSING_EXTRA = "pip install 'skann[onnx]'"
 
@@ -79,11 +78,16 @@ def _write_network(graph, estimator, X, dtype, label, probabilities, classes):
     """
     import onnx
 
+    if estimator.activation not in _HIDDEN_OPS:
+        raise ValueError(
+            f"No ONNX operator is known for activation={estimator.activation!r}; "
+            f"export supports {sorted(_HIDDEN_OPS)}."
+        )
+    op = _HIDDEN_OPS[estimator.activation]
     *hidden, (W_out, b_out) = zip(estimator.coefs_, estimator.intercepts_)
     A = X
     for layer, (W, b) in enumerate(hidden):
         Z = _affine(graph, A, W, b, dtype, layer)
-        op = _HIDDEN_OPS[estimator.activation]
         A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
     Z = _affine(graph, A, W_out, b_out, dtype, len(hidden))
 

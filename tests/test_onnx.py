@@ -13,7 +13,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier
-from skann.onnx import register_skl2onnx, to_onnx
+from skann._core.activations import ACTIVATIONS
+from skann.onnx import _HIDDEN_OPS, register_skl2onnx, to_onnx
 
 
 def run(model, X):
@@ -79,6 +80,19 @@ def test_graph_predicts_as_the_estimator(kind, activation, hidden_size, dtype):
     assert out["probabilities"].shape == clf.predict_proba(X).shape
     if kind == "multilabel":
         assert out["label"].dtype == np.int64
+
+
+def test_every_hidden_activation_has_an_onnx_operator():
+    assert set(_HIDDEN_OPS) == set(ACTIVATIONS)
+
+
+def test_activation_without_an_operator_raises(monkeypatch):
+    X, y = make_data("binary")
+    clf = ANNClassifier(4, activation="tanh", epochs=5, random_state=0).fit(X, y)
+    # As for an activation added to the network but not to the export.
+    monkeypatch.delitem(_HIDDEN_OPS, "tanh")
+    with pytest.raises(ValueError, match="No ONNX operator.*'tanh'"):
+        to_onnx(clf, X)
 
 
 def test_float32_network_exports_in_float32():
