@@ -198,3 +198,44 @@ def test_partial_fit_continues_identically_after_a_round_trip(solver, dump, load
     ):
         np.testing.assert_array_equal(W_resumed, W)
     np.testing.assert_array_equal(resumed.predict_proba(X), clf.predict_proba(X))
+
+
+class EpochCounter:
+    """A minimal scikit-learn fit callback: counts the epochs it is told about."""
+
+    def __init__(self):
+        self.epochs = 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator):
+        self.epochs += context.task_name == "epoch"
+        return False
+
+    def teardown(self, estimator, context):
+        pass
+
+
+def test_callbacks_are_saved_with_the_model_until_removed():
+    pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    rng = np.random.RandomState(5)
+    X, y = rng.randn(40, 3), rng.randint(0, 2, 40)
+    counter = EpochCounter()
+    clf = ANNClassifier(4, epochs=6, random_state=0).set_callbacks(counter).fit(X, y)
+    assert counter.epochs == 6
+    # scikit-learn keeps the callbacks on the estimator, so a file holds them too.
+    counter_type = f"{EpochCounter.__module__}.{EpochCounter.__qualname__}"
+    untrusted = sio.get_untrusted_types(data=sio.dumps(clf))
+    assert untrusted == sorted([ANN_TYPE, counter_type])
+
+    clf.set_callbacks()
+    for name, value in vars(clf).items():
+        assert_plain(value, name)
+    data = sio.dumps(clf)
+    assert sio.get_untrusted_types(data=data) == [ANN_TYPE]
+    loaded = sio.loads(data, trusted=[ANN_TYPE])
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
