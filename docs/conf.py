@@ -1,0 +1,149 @@
+"""Sphinx configuration for skann's documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html``; the build runs every
+example in ``examples/``.
+"""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+# The examples multiply small matrices, for which BLAS threads cost more time than
+# they save, and far more when other work keeps the cores busy. BLAS reads these
+# when NumPy is first imported, which is below.
+for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+DOCS = Path(__file__).resolve().parent
+# Document the package in this checkout even when another version is installed.
+sys.path.insert(0, str(DOCS.parent))
+
+import skann  # noqa: E402
+
+project = "skann"
+author = "skann developers"
+copyright = "skann developers"
+version = release = skann.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "README.md", "auto_examples/*.ipynb", "**.py.md5"]
+root_doc = "index"
+default_role = "literal"
+
+# -- API reference ---------------------------------------------------------------
+
+autosummary_generate = True
+# scikit-learn's own methods (get_params, score, ...) are listed by the class
+# template but not documented here: their docstrings refer to labels of
+# scikit-learn's documentation that only resolve online.
+autodoc_default_options = {"members": True}
+# The class template lists the methods itself; numpydoc listing them again would
+# make a second, unresolved table.
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = True
+# Only the names below become links; "of", "shape", "default" and the like stay text.
+numpydoc_xref_ignore = "all"
+# numpydoc links some types to labels and glossary terms of Python's and NumPy's
+# documentation; those references warn when the inventories cannot be fetched, so
+# these point at objects instead, which degrade to plain text offline.
+numpydoc_xref_aliases = {
+    "ANNClassifier": "skann.ANNClassifier",
+    "LossCurveDisplay": "skann.LossCurveDisplay",
+    "Pipeline": "sklearn.pipeline.Pipeline",
+    "bool": ":class:`python:bool`",
+    "boolean": ":class:`python:bool`",
+    "array-like": ":obj:`array-like <numpy.typing.ArrayLike>`",
+    "array_like": ":obj:`array_like <numpy.typing.ArrayLike>`",
+    "iterable": ":class:`iterable <python:collections.abc.Iterable>`",
+    "sequence": ":class:`sequence <python:collections.abc.Sequence>`",
+    "generator": ":class:`generator <python:collections.abc.Generator>`",
+    "scalar": ":class:`scalar <numpy.generic>`",
+    "RandomState": "numpy.random.RandomState",
+    "Axes": "matplotlib.axes.Axes",
+}
+
+# -- Cross-references to NumPy and scikit-learn -----------------------------------
+
+# Each project lists its online inventory first and, after it, an empty local one.
+# Offline the online inventory cannot be fetched; the empty one then stands in, so
+# the build neither fails nor warns and the references render as plain text.
+_OFFLINE_INVENTORY = "_intersphinx/empty.inv"
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", (None, _OFFLINE_INVENTORY)),
+    "numpy": ("https://numpy.org/doc/stable", (None, _OFFLINE_INVENTORY)),
+    "sklearn": ("https://scikit-learn.org/stable", (None, _OFFLINE_INVENTORY)),
+    "matplotlib": ("https://matplotlib.org/stable", (None, _OFFLINE_INVENTORY)),
+}
+intersphinx_timeout = 10
+
+# -- Gallery ---------------------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("skann",),
+    # Lands under generated/, which is not tracked, like the API pages.
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {},
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "min_reported_time": 1,
+}
+
+# -- HTML ------------------------------------------------------------------------
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skann {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
+html_sidebars = {"getting_started": [], "api": []}
+html_static_path = []
+html_show_sourcelink = False
+
+
+# -- Docstring clean-up -----------------------------------------------------------
+
+# A fitted attribute's name ends in an underscore, which reStructuredText reads as a
+# link to a target of that name; in a shape such as ``(n_features_in_,)`` it is an
+# attribute, not a link.
+_SHAPE_ATTRIBUTE = re.compile(r"(?<=[(, ])([A-Za-z]\w*)_(?=[,)])")
+
+
+def _escape_shape_attributes(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        if "shape (" in line:
+            lines[i] = _SHAPE_ATTRIBUTE.sub(r"\1\\_", line)
+
+
+def _skip_routing_methods(app, what, name, obj, skip, options):
+    # scikit-learn generates set_fit_request and its siblings for each estimator,
+    # for its metadata routing; their docstrings point into scikit-learn's
+    # documentation, where they are described.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    # Before numpydoc (priority 500), which turns the docstring into reST.
+    app.connect("autodoc-process-docstring", _escape_shape_attributes, priority=400)
+    app.connect("autodoc-skip-member", _skip_routing_methods)
