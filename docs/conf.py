@@ -16,8 +16,9 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 DOCS = Path(__file__).resolve().parent
-# Document the package in this checkout even when another version is installed.
-sys.path.insert(0, str(DOCS.parent))
+# Document the package in this checkout even when another version is installed;
+# gallery_order.py sits beside this file.
+sys.path[:0] = [str(DOCS.parent), str(DOCS)]
 
 import skann  # noqa: E402
 
@@ -55,20 +56,25 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
 # Only the names below become links; "of", "shape", "default" and the like stay text.
 numpydoc_xref_ignore = "all"
-# numpydoc links some types to labels and glossary terms of Python's and NumPy's
-# documentation; those references warn when the inventories cannot be fetched, so
-# these point at objects instead, which degrade to plain text offline.
+# numpydoc's own aliases point some types at labels and glossary terms of Python's
+# and NumPy's documentation, which warn when the inventories cannot be fetched, and
+# others at "python:"-prefixed names, which offline show their prefix. These point
+# at plain object names instead: linked online, plain text offline.
+_BUILTINS = ["None", "True", "False", "list", "tuple", "str", "dict", "float", "int"]
 numpydoc_xref_aliases = {
+    **{name: f":obj:`{name}`" for name in _BUILTINS},
+    "string": ":class:`str`",
+    "callable": ":func:`callable`",
     "ANNClassifier": "skann.ANNClassifier",
     "LossCurveDisplay": "skann.LossCurveDisplay",
     "Pipeline": "sklearn.pipeline.Pipeline",
-    "bool": ":class:`python:bool`",
-    "boolean": ":class:`python:bool`",
+    "bool": ":class:`bool`",
+    "boolean": ":class:`bool`",
     "array-like": ":obj:`array-like <numpy.typing.ArrayLike>`",
     "array_like": ":obj:`array_like <numpy.typing.ArrayLike>`",
-    "iterable": ":class:`iterable <python:collections.abc.Iterable>`",
-    "sequence": ":class:`sequence <python:collections.abc.Sequence>`",
-    "generator": ":class:`generator <python:collections.abc.Generator>`",
+    "iterable": ":class:`iterable <collections.abc.Iterable>`",
+    "sequence": ":class:`sequence <collections.abc.Sequence>`",
+    "generator": ":class:`generator <collections.abc.Generator>`",
     "scalar": ":class:`scalar <numpy.generic>`",
     "RandomState": "numpy.random.RandomState",
     "Axes": "matplotlib.axes.Axes",
@@ -94,7 +100,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.ExampleOrder",
     "doc_module": ("skann",),
     # Lands under generated/, which is not tracked, like the API pages.
     "backreferences_dir": "generated/backreferences",
@@ -102,6 +108,9 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "min_reported_time": 1,
+    # Show what the scripts print, not the value of their last expression: run
+    # alone, with python examples/plot_x.py, they show no such value either.
+    "capture_repr": (),
 }
 
 # -- HTML ------------------------------------------------------------------------

@@ -78,7 +78,7 @@ for data_name, (X, y) in datasets.items():
 #
 # One box per classifier: the line is the median of the five fold accuracies, the box
 # spans the middle three; with so few scores, the dots show each of them.
-fig, axes = plt.subplots(1, len(datasets), figsize=(11, 4), sharey=True)
+fig, axes = plt.subplots(1, len(datasets), figsize=(9, 3.8), sharey=True)
 for ax, (data_name, by_clf) in zip(axes, scores.items()):
     ax.boxplot(list(by_clf.values()), orientation="horizontal", showfliers=False)
     for position, fold_scores in enumerate(by_clf.values(), start=1):

@@ -41,7 +41,7 @@ datasets = {"XOR": (X_xor, y_xor), "moons": (X_moons, y_moons)}
 # class 1; the boundary is where that probability crosses 0.5.
 hidden_sizes = [1, 2, 16]
 fig, axes = plt.subplots(
-    len(datasets), len(hidden_sizes), figsize=(11, 7), sharex="row", sharey="row"
+    len(datasets), len(hidden_sizes), figsize=(9, 6), sharex="row", sharey="row"
 )
 for row, (name, (X, y)) in zip(axes, datasets.items()):
     for ax, hidden_size in zip(row, hidden_sizes):
@@ -61,7 +61,9 @@ for row, (name, (X, y)) in zip(axes, datasets.items()):
             vmax=1,
             eps=0.3,
         )
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu", edgecolor="k", s=20)
+        ax.scatter(
+            X[:, 0], X[:, 1], c=y, cmap="RdBu", edgecolor="k", linewidth=0.5, s=25
+        )
         ax.set_title(
             f"{name}, hidden_size={hidden_size}\n"
             f"training accuracy {clf.score(X, y):.2f}"

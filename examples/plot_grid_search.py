@@ -78,8 +78,8 @@ plt.show()
 #
 # With 100 epochs the learning rate matters most. At ``lr=0.001`` the weights hardly
 # move from their small start, every probability stays near 0.5, and the network
-# does no better than always predicting the more frequent class (63% of the
-# samples), sometimes worse. From ``lr=0.1`` upwards every network lands near 97%,
-# even the one with a single hidden unit: on these data a nearly linear boundary is
-# enough, and more units add little. A smaller learning rate would get there too,
-# given proportionally more epochs.
+# scores at most a few points above always predicting the more frequent class (63%
+# of the samples), sometimes far below it. From ``lr=0.1`` upwards every network
+# lands between 96% and 99%, even the one with a single hidden unit: on these data
+# a nearly linear boundary is enough, and more units add little. A smaller learning
+# rate would get there too, given proportionally more epochs.
