@@ -61,8 +61,10 @@ for row, (name, (X, y)) in zip(axes, datasets.items()):
             vmax=1,
             eps=0.3,
         )
+        # Lighter shades of the same colours than the background's, so that the
+        # points stand out on it.
         ax.scatter(
-            X[:, 0], X[:, 1], c=y, cmap="RdBu", edgecolor="k", linewidth=0.5, s=25
+            *X.T, c=y, cmap="RdBu", vmin=-0.6, vmax=1.6, edgecolor="k", linewidth=0.5
         )
         ax.set_title(
             f"{name}, hidden_size={hidden_size}\n"
