@@ -77,10 +77,11 @@ plt.show()
 # What the pictures show
 # ----------------------
 #
-# With a single ReLU unit the output is a monotone function of one linear score,
-# so the boundary is a straight line: on XOR it can get at most three quadrants
-# right, and on the moons it misses both tips. Two units are enough to represent
-# XOR, but gradient descent from small random weights can settle, as here, on a
-# boundary that gets three quadrants right and leaves the fourth wrong. Sixteen
-# units find the square corners of XOR and the curve between the moons. Away from
-# the data nothing constrains the boundary, and it wanders.
+# With a single ReLU unit the output is a monotone function of one linear score, so
+# the boundary is a straight line: it gets 70% of XOR right and misses both tips of
+# the moons. Two units bend the score along two lines and keep it linear between
+# them: enough for the four points of the XOR truth table, but not for these
+# quadrants, whose label flips across the whole of both axes; here they get three
+# quadrants right. Sixteen units find the square corners of XOR and the curve
+# between the moons. Away from the data nothing constrains the boundary, and it
+# wanders.
