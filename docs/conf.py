@@ -5,7 +5,6 @@ example in ``examples/``.
 """
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -131,18 +130,6 @@ html_show_sourcelink = False
 
 # -- Docstring clean-up -----------------------------------------------------------
 
-# A fitted attribute's name ends in an underscore, which reStructuredText reads as a
-# link to a target of that name; in a shape such as ``(n_features_in_,)`` it is an
-# attribute, not a link.
-_SHAPE_ATTRIBUTE = re.compile(r"(?<=[(, ])([A-Za-z]\w*)_(?=[,)])")
-
-
-def _escape_shape_attributes(app, what, name, obj, options, lines):
-    for i, line in enumerate(lines):
-        if "shape (" in line:
-            lines[i] = _SHAPE_ATTRIBUTE.sub(r"\1\\_", line)
-
-
 def _skip_routing_methods(app, what, name, obj, skip, options):
     # scikit-learn generates set_fit_request and its siblings for each estimator,
     # for its metadata routing; their docstrings point into scikit-learn's
@@ -153,6 +140,4 @@ def _skip_routing_methods(app, what, name, obj, skip, options):
 
 
 def setup(app):
-    # Before numpydoc (priority 500), which turns the docstring into reST.
-    app.connect("autodoc-process-docstring", _escape_shape_attributes, priority=400)
     app.connect("autodoc-skip-member", _skip_routing_methods)

@@ -157,7 +157,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Class labels; ``arange(n_labels)`` for multilabel targets.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
     coefs_ : list of ndarray
         ``coefs_[i]`` of shape ``(n_in, n_out)`` holds the weights of layer ``i``.
