@@ -5,12 +5,18 @@ activation ``A``), and expresses its derivative through ``A`` alone, so that a l
 needs one buffer for the forward pass and nothing else for the backward pass.
 """
 
+import functools
+
 import numpy as np
 
+from .workspace import scalar
 
-def _exp_limit(dtype):
+
+@functools.cache
+def _logistic_constants(dtype):
     # The seed clips the logistic input to [-500, 500]; float32 overflows earlier.
-    return min(500.0, 0.9 * float(np.log(np.finfo(dtype).max)))
+    limit = min(500.0, 0.9 * float(np.log(np.finfo(dtype).max)))
+    return scalar(-limit, dtype), scalar(1.0, dtype)
 
 
 class Identity:
@@ -27,6 +33,16 @@ class Identity:
         return dA
 
 
+@functools.lru_cache(maxsize=8)
+def _zeros(shape, dtype):
+    # np.maximum runs several times faster against an array of zeros than against
+    # the scalar 0. The few shapes a network uses are kept; an array this large is
+    # mapped to the zero page until written, and these never are.
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False
+    return zeros
+
+
 class ReLU:
     """``A = max(0, Z)``, with derivative ``1[Z > 0]``."""
 
@@ -34,12 +50,12 @@ class ReLU:
 
     def forward(self, Z):
         """Overwrite ``Z`` with ``max(0, Z)`` and return it."""
-        return np.maximum(Z, 0, out=Z)
+        return np.maximum(Z, _zeros(Z.shape, Z.dtype), out=Z)
 
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * 1[A > 0]`` and return it."""
         # A > 0 exactly where Z > 0, so the mask matches the seed's relu_deriv(Z).
-        return np.multiply(dA, A > 0, out=dA)
+        return np.multiply(dA, np.greater(A, scalar(0.0, A.dtype)), out=dA)
 
 
 class Tanh:
@@ -53,30 +69,32 @@ class Tanh:
 
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * (1 - A**2)`` and return it."""
-        dA *= 1 - A * A
+        dA *= 1.0 - A * A
         return dA
 
 
 class Logistic:
     """``A = 1 / (1 + exp(-Z))``, with derivative ``A * (1 - A)``.
 
-    ``Z`` is clipped first, as in the seed, so ``exp`` never overflows.
+    ``Z`` is clipped first, as in the seed, so ``exp`` never overflows. Only the lower
+    bound of the seed's ``clip(Z, -500, 500)`` is applied: above 500, ``A`` rounds to
+    1 with or without it.
     """
 
     name = "logistic"
 
     def forward(self, Z):
         """Overwrite ``Z`` with ``sigmoid(Z)`` and return it."""
-        limit = _exp_limit(Z.dtype)
-        np.clip(Z, -limit, limit, out=Z)
+        lower, one = _logistic_constants(Z.dtype)
+        np.maximum(Z, lower, out=Z)
         np.negative(Z, out=Z)
         np.exp(Z, out=Z)
-        Z += 1
+        Z += one
         return np.reciprocal(Z, out=Z)
 
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * A * (1 - A)`` and return it."""
-        dA *= A * (1 - A)
+        dA *= A * (1.0 - A)
         return dA
 
 

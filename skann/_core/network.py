@@ -7,14 +7,14 @@ the output layer is logistic or softmax and is differentiated together with its 
 All weights and biases live in one flat vector (``flat_params``), and every ``W`` and
 ``b`` is a view into it; the gradients likewise (``flat_grads``). An optimizer then
 updates the whole network with a few vector operations, and L-BFGS sees the vector it
-expects. The network also owns its scratch buffers (one activation and one gradient
-buffer per layer, sized for the largest batch seen), so a training step allocates
-almost nothing.
+expects. The network also owns its scratch buffers (see ``workspace.py``), so a
+training step allocates almost nothing.
 """
 
 import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .workspace import Buffers, matmul
 
 
 class Network:
@@ -55,9 +55,9 @@ class Network:
         self.activation = activation
         self.out_activation = out_activation
         self._hidden = ACTIVATIONS[activation]
-        self._output = OUTPUT_ACTIVATIONS[out_activation]
-        self._activations = []
-        self._deltas = []
+        self._functions = [self._hidden] * (len(coefs) - 1)
+        self._functions.append(OUTPUT_ACTIVATIONS[out_activation])
+        self._buffers = Buffers([W.shape[1] for W in coefs], dtype)
 
     @classmethod
     def initialize(
@@ -114,18 +114,7 @@ class Network:
     @property
     def dtype(self):
         """Floating dtype of the parameters."""
-        return self.coefs[0].dtype
-
-    def _buffers(self, n_samples):
-        # Grown, never shrunk: a smaller last batch uses leading rows of the buffers.
-        if not self._activations or self._activations[0].shape[0] < n_samples:
-            sizes = [W.shape[1] for W in self.coefs]
-            self._activations = [np.empty((n_samples, s), self.dtype) for s in sizes]
-            self._deltas = [np.empty((n_samples, s), self.dtype) for s in sizes[:-1]]
-        return (
-            [A[:n_samples] for A in self._activations],
-            [D[:n_samples] for D in self._deltas],
-        )
+        return self.flat_params.dtype
 
     def forward(self, X):
         """Compute the output probabilities for the rows of ``X``.
@@ -140,15 +129,12 @@ class Network:
             A view of a buffer the network reuses: copy it to keep it past the next
             call of :meth:`forward`.
         """
-        activations, _ = self._buffers(X.shape[0])
+        activations, _, _ = self._buffers.views(X.shape[0])
         A = X
-        n_layers = len(self.coefs)
-        for layer, (W, b, Z) in enumerate(
-            zip(self.coefs, self.intercepts, activations)
-        ):
-            np.matmul(A, W, out=Z)
+        layers = zip(self.coefs, self.intercepts, self._functions, activations)
+        for W, b, f, Z in layers:
+            matmul(A, W, out=Z)
             Z += b
-            f = self._output if layer == n_layers - 1 else self._hidden
             A = f.forward(Z)
         return A
 
@@ -168,15 +154,15 @@ class Network:
         grads : list of ndarray
             Gradients in the order of :attr:`params`; buffers the network reuses.
         """
-        activations, deltas = self._buffers(X.shape[0])
+        activations, deltas, ones = self._buffers.views(X.shape[0])
         n_layers = len(self.coefs)
-        grad_coefs, grad_intercepts = self.grads[:n_layers], self.grads[n_layers:]
+        dWs, dbs = self.grads[:n_layers], self.grads[n_layers:]
         for layer in range(n_layers - 1, -1, -1):
             A_prev = X if layer == 0 else activations[layer - 1]
-            np.matmul(A_prev.T, dZ, out=grad_coefs[layer])
-            np.sum(dZ, axis=0, out=grad_intercepts[layer])
+            matmul(A_prev.T, dZ, out=dWs[layer])
+            ones.dot(dZ, out=dbs[layer])  # db = dZ.T @ 1: the sum over samples
             if layer > 0:
-                dA = np.matmul(dZ, self.coefs[layer].T, out=deltas[layer - 1])
+                dA = matmul(dZ, self.coefs[layer].T, out=deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
 
