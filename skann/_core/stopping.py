@@ -5,6 +5,8 @@ the monitored loss (the training loss, or the validation loss with early stoppin
 remembers the best parameters seen, and says when the loss has stopped improving.
 """
 
+import math
+
 import numpy as np
 
 #: Training has diverged once the loss stays above its first value and this many
@@ -43,7 +45,7 @@ class DivergenceMonitor:
 
     def check(self, epoch, value, lr):
         """Raise :class:`DivergenceError` if ``value`` shows divergence."""
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             raise diverged(epoch, f"the loss became {value}", lr)
         if not self.started:
             self.limit = max(self.limit, value)

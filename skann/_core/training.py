@@ -87,9 +87,8 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
         The loss before the update, penalty included.
     """
     P = network.forward(X)
-    value = loss.loss(Y, P, sample_weight)
     # P is not needed once the loss is known, so its buffer receives dZ.
-    dZ = loss.gradient(Y, P, sample_weight, out=P)
+    value, dZ = loss.loss_and_gradient(Y, P, sample_weight)
     network.backward(X, dZ)
     if alpha:
         total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
