@@ -1,0 +1,140 @@
+"""The fast paths of a training step give the results of the plain formulas."""
+
+import numpy as np
+import pytest
+
+from skann._core.losses import LOSSES
+from skann._core.network import Network
+from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scaled
+from skann._core.training import Dataset, train
+from skann._core.workspace import MATMUL_FROM, Buffers, matmul, scalar
+
+
+def _targets(rng, kind, n, dtype=np.float64):
+    if kind == "multiclass":
+        return np.eye(3, dtype=dtype)[rng.randint(0, 3, n)]
+    if kind == "multilabel":
+        return rng.randint(0, 2, (n, 3)).astype(dtype)
+    return rng.randint(0, 2, (n, 1)).astype(dtype)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_and_gradient_equal_loss_then_gradient(rng, kind, weighted):
+    Y = _targets(rng, kind, 50)
+    P = rng.uniform(0.001, 0.999, Y.shape)
+    if kind == "multiclass":
+        P /= P.sum(axis=1, keepdims=True)
+    P[:3] = [0.0] * Y.shape[1]  # clipped in the log, not in the gradient
+    w = rng.uniform(0.1, 3.0, 50) if weighted else None
+    loss = LOSSES["softmax" if kind == "multiclass" else "logistic"]
+    expected_value = loss.loss(Y, P, w)
+    expected_dZ = loss.gradient(Y, P, w)
+
+    value, dZ = loss.loss_and_gradient(Y, P, w)
+
+    assert dZ is P
+    assert value == pytest.approx(expected_value, rel=1e-13)
+    np.testing.assert_array_equal(dZ, expected_dZ)
+
+
+def test_binary_loss_and_gradient_match_the_textbook_bit_for_bit(rng):
+    Y = _targets(rng, "binary", 64)
+    P = rng.uniform(0.0, 1.0, Y.shape)
+    clipped = np.clip(P, 1e-9, 1 - 1e-9)
+    textbook = -np.sum(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped)) / 64
+    value, _ = LOSSES["logistic"].loss_and_gradient(Y, P.copy())
+    assert value == pytest.approx(textbook, rel=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_float32_step_stays_float32(rng, kind):
+    Y = _targets(rng, kind, 30, np.float32)
+    X = rng.randn(30, 4).astype(np.float32)
+    out = "softmax" if kind == "multiclass" else "logistic"
+    net = Network.initialize((4, 5, Y.shape[1]), "relu", out, 0.5, rng, np.float32)
+    P = net.forward(X)
+    value, dZ = LOSSES[out].loss_and_gradient(Y, P)
+    grads = net.backward(X, dZ)
+    assert isinstance(value, float) and P.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in grads)
+    expected = net.flat_params - np.float32(0.1) * net.flat_grads
+    GradientDescent(0.1).update([net.flat_params], [net.flat_grads])
+    assert net.flat_params.dtype == np.float32
+    np.testing.assert_array_equal(net.flat_params, expected)
+
+
+@pytest.mark.parametrize("size", [7, UPDATE_BLOCK, 3 * UPDATE_BLOCK + 5])
+def test_blockwise_update_equals_the_whole_update(rng, size):
+    p, g = rng.randn(size), rng.randn(size)
+    expected = p - 0.3 * g
+    subtract_scaled(p, 0.3, g)
+    np.testing.assert_array_equal(p, expected)
+
+
+def test_update_of_a_strided_view_writes_through(rng):
+    base, g = rng.randn(4 * UPDATE_BLOCK), rng.randn(2 * UPDATE_BLOCK)
+    expected = base[::2] - 0.5 * g
+    subtract_scaled(base[::2], 0.5, g)
+    np.testing.assert_array_equal(base[::2], expected)
+
+
+@pytest.mark.parametrize(
+    "shape", [(3, 2, 4), (MATMUL_FROM, MATMUL_FROM, MATMUL_FROM), (70, 80, 1)]
+)
+def test_both_matmul_routes_give_the_product(rng, shape):
+    m, k, n = shape
+    A, B = rng.randn(k, m).T, rng.randn(n, k).T  # transposed, as in backward
+    out = np.empty((m, n))
+    assert matmul(A, B, out=out) is out
+    np.testing.assert_allclose(out, A @ B, rtol=1e-12)
+
+
+def test_buffers_hand_out_the_same_views_until_they_grow():
+    buffers = Buffers([5, 2], np.float32)
+    first = buffers.views(10)
+    assert buffers.views(10) is first
+    activations, deltas, ones = buffers.views(4)
+    assert [A.shape for A in activations] == [(4, 5), (4, 2)]
+    assert [D.shape for D in deltas] == [(4, 5)]
+    assert ones.dtype == np.float32 and (ones == 1).all() and ones.shape == (4,)
+    assert np.shares_memory(activations[0], first[0][0])
+    buffers.views(20)
+    assert buffers.views(10) is not first and buffers.capacity == 20
+
+
+def test_scalar_is_a_read_only_constant_of_the_dtype():
+    c = scalar(0.5, np.dtype(np.float32))
+    assert c.shape == () and c.dtype == np.float32 and c == 0.5
+    assert not c.flags.writeable
+    assert scalar(0.5, np.dtype(np.float32)) is c
+
+
+def test_training_in_batches_matches_a_loop_of_plain_formulas(rng):
+    # Forward, loss, gradient and update written out with plain NumPy, batch by batch.
+    X = rng.randn(50, 3)
+    Y = np.eye(3)[rng.randint(0, 3, 50)]
+    net = Network.initialize((3, 6, 3), "relu", "softmax", 0.5, rng)
+    W1, W2 = (W.copy() for W in net.coefs)
+    b1, b2 = (b.copy() for b in net.intercepts)
+    losses = []
+    for _ in range(3):
+        total = 0.0
+        for rows in (slice(0, 16), slice(16, 32), slice(32, 48), slice(48, 50)):
+            x, y = X[rows], Y[rows]
+            A1 = np.maximum(x @ W1 + b1, 0)
+            Z2 = A1 @ W2 + b2
+            P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+            P /= P.sum(axis=1, keepdims=True)
+            total += -np.sum(y * np.log(np.clip(P, 1e-9, 1 - 1e-9)))
+            dZ2 = (P - y) / len(x)
+            dZ1 = (dZ2 @ W2.T) * (A1 > 0)
+            W2, b2 = W2 - 0.2 * (A1.T @ dZ2), b2 - 0.2 * dZ2.sum(axis=0)
+            W1, b1 = W1 - 0.2 * (x.T @ dZ1), b1 - 0.2 * dZ1.sum(axis=0)
+        losses.append(total / 50)
+
+    result = train(net, Dataset(X, Y), GradientDescent(0.2), 3, batch_size=16)
+
+    np.testing.assert_allclose(result.loss_curve, losses, rtol=1e-12)
+    np.testing.assert_allclose(net.coefs[0], W1, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(net.intercepts[1], b2, rtol=1e-10, atol=1e-14)
