@@ -7,7 +7,7 @@ from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scaled
 from skann._core.training import Dataset, train
-from skann._core.workspace import MATMUL_FROM, Buffers, matmul, scalar
+from skann._core.workspace import MATMUL_FROM, Buffers, product_for, scalar
 
 
 def _targets(rng, kind, n, dtype=np.float64):
@@ -79,15 +79,20 @@ def test_update_of_a_strided_view_writes_through(rng):
     np.testing.assert_array_equal(base[::2], expected)
 
 
-@pytest.mark.parametrize(
-    "shape", [(3, 2, 4), (MATMUL_FROM, MATMUL_FROM, MATMUL_FROM), (70, 80, 1)]
-)
-def test_both_matmul_routes_give_the_product(rng, shape):
+@pytest.mark.parametrize("shape", [(3, 2, 4), (70, 80, MATMUL_FROM), (70, 80, 1)])
+def test_both_product_routes_give_the_product(rng, shape):
     m, k, n = shape
-    A, B = rng.randn(k, m).T, rng.randn(n, k).T  # transposed, as in backward
+    W = rng.randn(k, n)
+    product = product_for(W)
+    assert product is (np.matmul if min(k, n) >= MATMUL_FROM else np.ndarray.dot)
+    A = rng.randn(m, k)
     out = np.empty((m, n))
-    assert matmul(A, B, out=out) is out
-    np.testing.assert_allclose(out, A @ B, rtol=1e-12)
+    product(A, W, out=out)
+    np.testing.assert_allclose(out, A @ W, rtol=1e-12)
+    # Transposed operands, as in the backward pass.
+    dW = np.empty((k, n))
+    product(A.T, out, out=dW)
+    np.testing.assert_allclose(dW, A.T @ out, rtol=1e-12)
 
 
 def test_buffers_hand_out_the_same_views_until_they_grow():

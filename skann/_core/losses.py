@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from .workspace import scalar
+from .workspace import ones, scalar
 
 
 def _weighted_mean(per_sample, sample_weight):
@@ -166,15 +166,18 @@ class CategoricalCrossEntropy(CrossEntropy):
         return _weighted_mean(per_sample, sample_weight)
 
     def loss_and_gradient(self, Y, P, sample_weight=None):
-        """As :meth:`CrossEntropy.loss_and_gradient`, in fewer passes over ``P``."""
-        log_p = _clipped_log(P)
-        # Y . log(P) over all entries at once is one dot product, where the product,
-        # the sum over each row and the mean in loss() are three passes.
+        """As :meth:`CrossEntropy.loss_and_gradient`, for one-hot ``Y``.
+
+        With one 1 per row of ``Y``, ``sum_k y_k log p_k`` is the log of the one
+        probability ``sum_k y_k p_k``: only ``n_samples`` values, not every entry of
+        ``P``, go through the clip and the log. The result is that of :meth:`loss`.
+        """
+        observed = np.multiply(Y, P).dot(ones(P.shape[1], P.dtype))
+        log_q = _clipped_log(observed, out=observed)
         if sample_weight is None:
-            value = -float(np.vdot(Y, log_p)) / P.shape[0]
+            value = -float(np.add.reduce(log_q)) / P.shape[0]
         else:
-            weighted = sample_weight.dot(np.multiply(Y, log_p, out=log_p))
-            value = -float(weighted.sum()) / float(sample_weight.sum())
+            value = -float(sample_weight.dot(log_q)) / float(sample_weight.sum())
         return value, self.gradient(Y, P, sample_weight, out=P)
 
 

@@ -14,7 +14,7 @@ training step allocates almost nothing.
 import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .workspace import Buffers, matmul
+from .workspace import Buffers, product_for
 
 
 class Network:
@@ -57,6 +57,7 @@ class Network:
         self._hidden = ACTIVATIONS[activation]
         self._functions = [self._hidden] * (len(coefs) - 1)
         self._functions.append(OUTPUT_ACTIVATIONS[out_activation])
+        self._products = [product_for(W) for W in coefs]
         self._buffers = Buffers([W.shape[1] for W in coefs], dtype)
 
     @classmethod
@@ -131,9 +132,12 @@ class Network:
         """
         activations, _, _ = self._buffers.views(X.shape[0])
         A = X
-        layers = zip(self.coefs, self.intercepts, self._functions, activations)
-        for W, b, f, Z in layers:
-            matmul(A, W, out=Z)
+        # product(A, W, out=Z) is Z = A @ W, by the faster route for this layer.
+        layers = zip(
+            self.coefs, self.intercepts, self._functions, self._products, activations
+        )
+        for W, b, f, product, Z in layers:
+            product(A, W, out=Z)
             Z += b
             A = f.forward(Z)
         return A
@@ -159,10 +163,11 @@ class Network:
         dWs, dbs = self.grads[:n_layers], self.grads[n_layers:]
         for layer in range(n_layers - 1, -1, -1):
             A_prev = X if layer == 0 else activations[layer - 1]
-            matmul(A_prev.T, dZ, out=dWs[layer])
+            product = self._products[layer]
+            product(A_prev.T, dZ, out=dWs[layer])
             ones.dot(dZ, out=dbs[layer])  # db = dZ.T @ 1: the sum over samples
             if layer > 0:
-                dA = matmul(dZ, self.coefs[layer].T, out=deltas[layer - 1])
+                dA = product(dZ, self.coefs[layer].T, out=deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
 

@@ -23,8 +23,11 @@ def subtract_scaled(p, scale, g):
     of the five passes over memory that the update of a large network makes.
     """
     scale = scalar(scale, p.dtype)
-    if p.size <= UPDATE_BLOCK or not (p.flags.c_contiguous and g.flags.c_contiguous):
+    if p.size <= UPDATE_BLOCK:
         p -= scale * g
+        return
+    if not (p.flags.c_contiguous and g.flags.c_contiguous):
+        p -= scale * g  # reshaping p would copy it
         return
     p, g = p.reshape(-1), g.reshape(-1)
     block = np.empty(UPDATE_BLOCK, p.dtype)

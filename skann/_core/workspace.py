@@ -31,21 +31,32 @@ def scalar(value, dtype):
     return constant
 
 
-#: Smallest dimension from which :func:`matmul` hands a product to ``np.matmul``.
+@functools.lru_cache(maxsize=64)
+def ones(n, dtype):
+    """Return a read-only vector of ``n`` ones of ``dtype``.
+
+    ``A.dot(ones(A.shape[1], A.dtype))`` sums the rows of ``A`` in one BLAS call,
+    several times faster than ``A.sum(axis=1)`` when the rows are short.
+    """
+    vector = np.ones(n, dtype)
+    vector.flags.writeable = False
+    return vector
+
+
+#: Smallest dimension of a layer from which its products go through ``np.matmul``.
 MATMUL_FROM = 64
 
 
-def matmul(A, B, out):
-    """Write ``A @ B`` into ``out`` and return it.
+def product_for(W):
+    """Return the function that best multiplies by a layer's ``W`` (or ``W.T``).
 
-    Both routes end in the same BLAS routine. ``ndarray.dot`` costs half as much to
-    call, which counts on small matrices and on matrix-vector products;
-    ``np.matmul`` hands transposed operands to BLAS in a form it multiplies faster,
-    which counts once every dimension is large.
+    Both ``ndarray.dot`` and ``np.matmul`` end in the same BLAS routine, called as
+    ``product(A, B, out=C)``. ``ndarray.dot`` costs half as much to call, which
+    counts for small layers and for matrix-vector products; ``np.matmul`` hands
+    transposed operands to BLAS in a form it multiplies faster, which counts once
+    both dimensions of the layer are large.
     """
-    if min(A.shape[0], A.shape[1], B.shape[1]) < MATMUL_FROM:
-        return A.dot(B, out=out)
-    return np.matmul(A, B, out=out)
+    return np.matmul if min(W.shape) >= MATMUL_FROM else np.ndarray.dot
 
 
 class Buffers:
