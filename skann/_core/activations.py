@@ -33,14 +33,24 @@ class Identity:
         return dA
 
 
+#: Largest array of zeros that ReLU keeps; larger inputs compare against a scalar.
+ZEROS_MAX_BYTES = 16 * 2**20
+
+
 @functools.lru_cache(maxsize=8)
 def _zeros(shape, dtype):
-    # np.maximum runs several times faster against an array of zeros than against
-    # the scalar 0. The few shapes a network uses are kept; an array this large is
-    # mapped to the zero page until written, and these never are.
     zeros = np.zeros(shape, dtype)
     zeros.flags.writeable = False
     return zeros
+
+
+def _zeros_like(Z):
+    # np.maximum runs several times faster against an array of zeros than against
+    # the scalar 0. The few shapes of a network's batches are kept, up to a size
+    # that a batch in training or a chunk in prediction does not reach.
+    if Z.nbytes > ZEROS_MAX_BYTES:
+        return scalar(0.0, Z.dtype)
+    return _zeros(Z.shape, Z.dtype)
 
 
 class ReLU:
@@ -50,7 +60,7 @@ class ReLU:
 
     def forward(self, Z):
         """Overwrite ``Z`` with ``max(0, Z)`` and return it."""
-        return np.maximum(Z, _zeros(Z.shape, Z.dtype), out=Z)
+        return np.maximum(Z, _zeros_like(Z), out=Z)
 
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * 1[A > 0]`` and return it."""

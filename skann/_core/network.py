@@ -14,7 +14,7 @@ training step allocates almost nothing.
 import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .workspace import Buffers, product_for
+from .workspace import Buffers, ones, product_for
 
 
 class Network:
@@ -58,7 +58,9 @@ class Network:
         self._functions = [self._hidden] * (len(coefs) - 1)
         self._functions.append(OUTPUT_ACTIVATIONS[out_activation])
         self._products = [product_for(W) for W in coefs]
-        self._buffers = Buffers([W.shape[1] for W in coefs], dtype)
+        widths = [W.shape[1] for W in coefs]
+        self._activations = Buffers(widths, dtype)
+        self._deltas = Buffers(widths[:-1], dtype)
 
     @classmethod
     def initialize(
@@ -130,7 +132,7 @@ class Network:
             A view of a buffer the network reuses: copy it to keep it past the next
             call of :meth:`forward`.
         """
-        activations, _, _ = self._buffers.views(X.shape[0])
+        activations = self._activations.views(X.shape[0])
         A = X
         # product(A, W, out=Z) is Z = A @ W, by the faster route for this layer.
         layers = zip(
@@ -158,14 +160,17 @@ class Network:
         grads : list of ndarray
             Gradients in the order of :attr:`params`; buffers the network reuses.
         """
-        activations, deltas, ones = self._buffers.views(X.shape[0])
+        n_samples = X.shape[0]
+        activations = self._activations.views(n_samples)
+        deltas = self._deltas.views(n_samples)
+        sum_rows = ones(n_samples, self.dtype)
         n_layers = len(self.coefs)
         dWs, dbs = self.grads[:n_layers], self.grads[n_layers:]
         for layer in range(n_layers - 1, -1, -1):
             A_prev = X if layer == 0 else activations[layer - 1]
             product = self._products[layer]
             product(A_prev.T, dZ, out=dWs[layer])
-            ones.dot(dZ, out=dbs[layer])  # db = dZ.T @ 1: the sum over samples
+            sum_rows.dot(dZ, out=dbs[layer])  # db = 1 @ dZ, the sum over samples
             if layer > 0:
                 dA = product(dZ, self.coefs[layer].T, out=deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)

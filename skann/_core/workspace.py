@@ -4,9 +4,9 @@ On small data a step costs the overhead of its NumPy calls more than their
 arithmetic, and on large data allocating fresh arrays at every step hands big blocks
 back to the operating system only to fault them in again. So a network keeps, for a
 batch of ``n`` rows, one ``(n, width)`` array per layer for the forward pass (``Z`` is
-written there and the activation overwrites it), one per hidden layer for the
-gradients of the backward pass, and a vector of ``n`` ones that sums a gradient over
-the rows as a matrix product.
+written there and the activation overwrites it) and one per hidden layer for the
+gradients of the backward pass, made at its first call. Constants (scalars, vectors
+of ones) are read-only arrays shared by every network.
 """
 
 import functools
@@ -43,6 +43,33 @@ def ones(n, dtype):
     return vector
 
 
+#: Scratch per chunk of rows when predicting: a chunk of this size stays in the
+#: caches from one layer to the next, and a million rows take a few hundred chunks.
+CHUNK_BYTES = 8 * 2**20
+
+
+def chunk_rows(widths, dtype, limit_bytes=CHUNK_BYTES):
+    """Rows per chunk whose scratch memory stays within ``limit_bytes``.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Units of each layer, output layer last.
+    dtype : numpy dtype
+        Floating dtype of the network.
+    limit_bytes : int, default=CHUNK_BYTES
+        Largest scratch memory of a chunk.
+
+    Returns
+    -------
+    n_rows : int
+        At least 1. A row takes its activations in every layer and, for the
+        ReLU, an equal block of zeros.
+    """
+    row_bytes = 2 * sum(widths) * np.dtype(dtype).itemsize
+    return max(1, int(limit_bytes // row_bytes))
+
+
 #: Smallest dimension of a layer from which its products go through ``np.matmul``.
 MATMUL_FROM = 64
 
@@ -60,12 +87,15 @@ def product_for(W):
 
 
 class Buffers:
-    """Arrays sized for the largest batch seen; smaller batches use leading rows.
+    """One ``(n, width)`` array per width, for batches of up to the largest ``n`` seen.
+
+    A batch of ``n`` rows gets views of the leading ``n`` rows; they are the same
+    views at every call until a larger batch is seen.
 
     Parameters
     ----------
     widths : list of int
-        Units of each layer, output layer last.
+        Width of each array.
     dtype : numpy dtype
         Floating dtype of the arrays.
     """
@@ -74,15 +104,11 @@ class Buffers:
         self.widths = list(widths)
         self.dtype = np.dtype(dtype)
         self.capacity = 0
+        self._arrays = []
         self._views = {}
 
     def views(self, n_samples):
-        """Return ``(activations, deltas, ones)`` for a batch of ``n_samples`` rows.
-
-        ``activations`` has one ``(n_samples, width)`` array per layer, ``deltas``
-        one per hidden layer and ``ones`` is a vector of ``n_samples`` ones. They are
-        the same arrays at every call until a larger batch is seen.
-        """
+        """Return the list of ``(n_samples, width)`` arrays."""
         found = self._views.get(n_samples)
         if found is None:
             found = self._make_views(n_samples)
@@ -91,19 +117,10 @@ class Buffers:
     def _make_views(self, n_samples):
         if n_samples > self.capacity:
             self.capacity = n_samples
-            self._activations = [self._new((n_samples, w)) for w in self.widths]
-            self._deltas = [self._new((n_samples, w)) for w in self.widths[:-1]]
-            self._ones = np.ones(n_samples, self.dtype)
+            self._arrays = [np.empty((n_samples, w), self.dtype) for w in self.widths]
             self._views.clear()
         if len(self._views) >= MAX_CACHED_SIZES:
             self._views.clear()
-        found = (
-            [A[:n_samples] for A in self._activations],
-            [D[:n_samples] for D in self._deltas],
-            self._ones[:n_samples],
-        )
+        found = [A[:n_samples] for A in self._arrays]
         self._views[n_samples] = found
         return found
-
-    def _new(self, shape):
-        return np.empty(shape, self.dtype)
