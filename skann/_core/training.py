@@ -209,7 +209,8 @@ def train(
         Held-out data scored after each epoch. With a ``plateau`` keeping the best
         parameters, the network ends with the parameters of the best epoch.
     on_epoch : callable, default=None
-        Called as ``on_epoch(epoch, loss)`` after each epoch.
+        Called as ``on_epoch(epoch, loss)`` after each epoch; returning True stops
+        training there.
     t : int, default=0
         Samples seen before this call; the invscaling schedule counts them too.
 
@@ -253,8 +254,9 @@ def train(
                 )
             if schedule is not None:
                 schedule.epoch_end(optimizer, t + result.t)
-            if on_epoch is not None:
-                on_epoch(epoch, value)
+            if on_epoch is not None and on_epoch(epoch, value):
+                result.stopped = True
+                break
             if interrupt["interrupted"]:
                 result.interrupted = True
                 break
