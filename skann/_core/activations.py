@@ -19,20 +19,6 @@ def _logistic_constants(dtype):
     return scalar(-limit, dtype), scalar(1.0, dtype)
 
 
-class Identity:
-    """``A = Z``."""
-
-    name = "identity"
-
-    def forward(self, Z):
-        """Return ``Z`` unchanged (in place)."""
-        return Z
-
-    def derivative(self, A, dA):
-        """Return ``dZ = dA`` (in place)."""
-        return dA
-
-
 #: Largest array of zeros that ReLU keeps; larger inputs compare against a scalar.
 ZEROS_MAX_BYTES = 16 * 2**20
 
@@ -46,11 +32,25 @@ def _zeros(shape, dtype):
 
 def _zeros_like(Z):
     # np.maximum runs several times faster against an array of zeros than against
-    # the scalar 0. The few shapes of a network's batches are kept, up to a size
-    # that a batch in training or a chunk in prediction does not reach.
+    # the scalar 0. Zeros are kept for the few shapes a network's batches and
+    # prediction chunks take, up to ZEROS_MAX_BYTES each.
     if Z.nbytes > ZEROS_MAX_BYTES:
         return scalar(0.0, Z.dtype)
     return _zeros(Z.shape, Z.dtype)
+
+
+class Identity:
+    """``A = Z``."""
+
+    name = "identity"
+
+    def forward(self, Z):
+        """Return ``Z`` unchanged (in place)."""
+        return Z
+
+    def derivative(self, A, dA):
+        """Return ``dZ = dA`` (in place)."""
+        return dA
 
 
 class ReLU:

@@ -1,12 +1,15 @@
-"""Scratch memory and constants, reused from one training step to the next.
+"""Scratch memory, constants, and the choices that depend on the size of arrays.
 
 On small data a step costs the overhead of its NumPy calls more than their
 arithmetic, and on large data allocating fresh arrays at every step hands big blocks
 back to the operating system only to fault them in again. So a network keeps, for a
 batch of ``n`` rows, one ``(n, width)`` array per layer for the forward pass (``Z`` is
 written there and the activation overwrites it) and one per hidden layer for the
-gradients of the backward pass, made at its first call. Constants (scalars, vectors
-of ones) are read-only arrays shared by every network.
+gradients of the backward pass, made at its first call (:class:`Buffers`).
+Constants, scalars and vectors of ones, are read-only arrays shared by every network.
+Each layer multiplies through whichever of two NumPy routes suits its shape
+(:func:`product_for`), and prediction runs in chunks of rows sized to stay in cache
+(:func:`chunk_rows`).
 """
 
 import functools
