@@ -7,7 +7,13 @@ from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scaled
 from skann._core.training import Dataset, train
-from skann._core.workspace import MATMUL_FROM, Buffers, product_for, scalar
+from skann._core.workspace import (
+    MATMUL_FROM,
+    Buffers,
+    chunk_rows,
+    product_for,
+    scalar,
+)
 
 
 def _targets(rng, kind, n, dtype=np.float64):
@@ -113,6 +119,14 @@ def test_a_network_that_only_predicts_holds_no_backward_buffers(rng):
     assert net._deltas.capacity == 0
     net.backward(rng.randn(100, 3), rng.randn(100, 2))
     assert net._deltas.capacity == 100
+
+
+def test_chunk_rows_keep_a_chunk_within_its_memory():
+    # A row of a (100, 256, 1) network: 257 activations and as many zeros.
+    rows = chunk_rows([256, 1], np.float64, 8 * 2**20)
+    assert rows * 2 * 257 * 8 <= 8 * 2**20 < (rows + 1) * 2 * 257 * 8
+    assert chunk_rows([256, 1], np.float32, 8 * 2**20) in (2 * rows, 2 * rows + 1)
+    assert chunk_rows([10**9], np.float64, 1) == 1
 
 
 def test_scalar_is_a_read_only_constant_of_the_dtype():
