@@ -29,6 +29,8 @@ from ._core.optimizers import OPTIMIZERS
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau
 from ._core.training import Dataset, train
+from ._core.workspace import CHUNK_BYTES, chunk_rows
+from ._threads import blas_threads
 
 #: Attributes of scikit-learn's callback machinery, torn down after fit by
 #: scikit-learn itself, so they must survive a failed fit.
@@ -410,32 +412,34 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if self.early_stopping and not incremental:
             data, validation = self._split_validation(data, y_index, rng)
         optimizer = None
-        if self.solver == "lbfgs":
-            result = train_lbfgs(
-                network,
-                data,
-                self.epochs,
-                alpha=self.alpha,
-                tol=self.tol,
-                on_epoch=self._epoch_hook(reporter),
-            )
-        else:
-            optimizer = self._optimizer(resume=incremental and continuing)
-            result = train(
-                network,
-                data,
-                optimizer,
-                max_epochs,
-                batch_size=self.batch_size,
-                shuffle=self.shuffle,
-                rng=rng,
-                alpha=self.alpha,
-                schedule=SCHEDULES[self.lr_schedule](self.lr, self.power_t),
-                plateau=None if incremental else self._plateau(validation),
-                validation=validation,
-                on_epoch=self._epoch_hook(reporter),
-                t=self.t_ if continuing else 0,
-            )
+        rows = X.shape[0] if self.batch_size is None else self.batch_size
+        with blas_threads(min(rows, X.shape[0]), layer_sizes):
+            if self.solver == "lbfgs":
+                result = train_lbfgs(
+                    network,
+                    data,
+                    self.epochs,
+                    alpha=self.alpha,
+                    tol=self.tol,
+                    on_epoch=self._epoch_hook(reporter),
+                )
+            else:
+                optimizer = self._optimizer(resume=incremental and continuing)
+                result = train(
+                    network,
+                    data,
+                    optimizer,
+                    max_epochs,
+                    batch_size=self.batch_size,
+                    shuffle=self.shuffle,
+                    rng=rng,
+                    alpha=self.alpha,
+                    schedule=SCHEDULES[self.lr_schedule](self.lr, self.power_t),
+                    plateau=None if incremental else self._plateau(validation),
+                    validation=validation,
+                    on_epoch=self._epoch_hook(reporter),
+                    t=self.t_ if continuing else 0,
+                )
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
@@ -684,23 +688,32 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        P = self._forward_in_chunks(X)
-        if self._label_type == "binary":
-            return np.hstack([1 - P, P])
-        return P
+        if self._label_type != "binary":
+            return self._forward_in_chunks(X)
+        # One output unit gives p; the columns are [1 - p, p], filled in place.
+        proba = self._forward_in_chunks(X, n_columns=2)
+        np.subtract(1, proba[:, 1], out=proba[:, 0])
+        return proba
 
-    def _forward_in_chunks(self, X):
-        """Output probabilities, computed a chunk of rows at a time."""
+    def _forward_in_chunks(self, X, n_columns=None):
+        """Output probabilities, computed a chunk of rows at a time.
+
+        With ``n_columns`` the output units fill the last columns of a wider array.
+        """
         network = self._network()
         dtype = network.dtype
-        out = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
-        widest = max(W.shape[1] for W in self.coefs_)
-        row_bytes = 2 * widest * dtype.itemsize
-        chunk = max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
-        with np.errstate(over="ignore", invalid="ignore"):
+        n_columns = self.n_outputs_ if n_columns is None else n_columns
+        out = np.empty((X.shape[0], n_columns), dtype=dtype)
+        units = out[:, n_columns - self.n_outputs_ :]
+        limit = min(CHUNK_BYTES, get_config()["working_memory"] * 2**20)
+        chunk = chunk_rows([W.shape[1] for W in self.coefs_], dtype, limit)
+        with (
+            np.errstate(over="ignore", invalid="ignore"),
+            blas_threads(min(chunk, X.shape[0]), self._layer_sizes()),
+        ):
             for rows in gen_batches(X.shape[0], chunk):
-                out[rows] = network.forward(X[rows].astype(dtype, copy=False))
-        if not np.isfinite(out).all():
+                units[rows] = network.forward(X[rows].astype(dtype, copy=False))
+        if not np.isfinite(units).all():
             raise ValueError(
                 "The network's activations overflowed for some rows of X: their "
                 "values are too large. Scale the features (for example with "

@@ -78,7 +78,7 @@ def test_partial_fit_reports_its_epoch(data):
 def test_teardown_runs_when_training_fails():
     X, y = load_breast_cancer(return_X_y=True)
     recorder = EpochRecorder()
-    clf = ANNClassifier(lr=1e6, epochs=200).set_callbacks(recorder)
+    clf = ANNClassifier(lr=1e6, epochs=200, random_state=0).set_callbacks(recorder)
     with pytest.raises(ValueError, match="diverged"):
         clf.fit(X, y)
     assert recorder.torn_down and recorder.ended.count("epoch") >= 1

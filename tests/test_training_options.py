@@ -125,7 +125,9 @@ def test_init_scale_auto_is_he_then_glorot():
     assert np.std(clf.coefs_[0]) == pytest.approx(np.sqrt(2 / 300), rel=0.02)
     assert np.std(clf.coefs_[1]) == pytest.approx(np.sqrt(2 / 200), rel=0.03)
     assert np.std(clf.coefs_[2]) == pytest.approx(np.sqrt(2 / 103), rel=0.1)
-    tanh = ANNClassifier(200, activation="tanh", init_scale="auto", lr=1e-9, epochs=1)
+    tanh = ANNClassifier(
+        200, activation="tanh", init_scale="auto", lr=1e-9, epochs=1, random_state=0
+    )
     tanh.fit(X, y)
     assert np.std(tanh.coefs_[0]) == pytest.approx(np.sqrt(2 / 500), rel=0.02)
 
@@ -288,7 +290,7 @@ def test_partial_fit_needs_classes_first(rng):
 def test_partial_fit_multilabel(rng):
     X = rng.randn(40, 3)
     Y = (X[:, :2] > 0).astype(int)
-    clf = ANNClassifier(8, lr=0.5)
+    clf = ANNClassifier(8, lr=0.5, random_state=0)
     for _ in range(50):
         clf.partial_fit(X, Y)
     assert clf.predict(X).shape == (40, 2) and clf.n_iter_ == 50
