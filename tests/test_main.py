@@ -12,3 +12,18 @@ def test_demo_shows_the_textbook_predictions_and_a_tuned_model(capsys, tmp_path)
     assert "Predictions: [[0 0 0 1]]" in out
     assert "Held-out test accuracy of the best model: 0.9" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_says_which_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(SystemExit, match=r"skann\[plot\]"):
+        main(["--plot", "unused.png"])
