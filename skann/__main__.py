@@ -60,8 +60,8 @@ def run_grid_search():
     return best[-1]
 
 
-def plot_loss_curves(models, path):
-    """Write the loss curves of ``models`` (name -> fitted ANNClassifier) to a PNG."""
+def _pyplot():
+    """matplotlib's pyplot drawing to files, or exit saying how to install it."""
     try:
         import matplotlib
 
@@ -69,6 +69,12 @@ def plot_loss_curves(models, path):
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise SystemExit("--plot needs matplotlib: pip install 'skann[plot]'") from exc
+    return plt
+
+
+def plot_loss_curves(models, path):
+    """Write the loss curves of ``models`` (name -> fitted ANNClassifier) to a PNG."""
+    plt = _pyplot()
     fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.5))
     for ax, (name, clf) in zip(np.atleast_1d(axes), models.items()):
         ax.plot(clf.loss_curve_)
@@ -82,6 +88,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skann", description=__doc__)
     parser.add_argument("--plot", metavar="FILE", help="write the loss curves (PNG)")
     args = parser.parse_args(argv)
+    if args.plot:
+        _pyplot()  # fail before training, not after, when matplotlib is missing
     and_gate = run_and_gate()
     best = run_grid_search()
     if args.plot:

@@ -14,7 +14,7 @@ def test_demo_shows_the_textbook_predictions_and_a_tuned_model(capsys, tmp_path)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_plot_without_matplotlib_says_which_extra(monkeypatch):
+def test_plot_without_matplotlib_fails_first_saying_which_extra(monkeypatch, capsys):
     import builtins
 
     real_import = builtins.__import__
@@ -27,3 +27,4 @@ def test_plot_without_matplotlib_says_which_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     with pytest.raises(SystemExit, match=r"skann\[plot\]"):
         main(["--plot", "unused.png"])
+    assert capsys.readouterr().out == ""  # nothing trained
