@@ -97,7 +97,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffles and the validation split.
-        ``random_state=42`` reproduces the textbook's ``np.random.seed(42)``.
+        ``random_state=42`` reproduces the textbook, which seeds NumPy's global
+        generator with 42.
     verbose : int, default=0
         If positive, print ``Epoch i: Cost = ...`` ten times during training.
     solver : {'gd', 'momentum', 'adam', 'lbfgs'}, default='gd'

@@ -71,7 +71,7 @@ class Network:
         Biases start at zero; each ``W`` is ``rng.randn(n_out, n_in) * scale``,
         drawn layer by layer from the input onwards and stored transposed. With
         ``rng = np.random.RandomState(42)`` and ``init_scale=0.1`` this reproduces
-        the seed's ``np.random.seed(42)`` draws.
+        the draws of the seed, which seeds NumPy's global generator with 42.
 
         Parameters
         ----------
