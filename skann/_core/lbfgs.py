@@ -8,9 +8,9 @@ network stores its weights, so evaluating the loss at a point is a copy into
 import numpy as np
 from scipy.optimize import minimize
 
-from .losses import LOSSES, add_l2_gradient, l2_penalty
+from .losses import LOSSES
 from .stopping import DivergenceError
-from .training import TrainingResult
+from .training import TrainingResult, loss_and_gradients
 
 
 def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
@@ -40,18 +40,12 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
     """
     loss = LOSSES[network.out_activation]
     X, Y, w = data.X, data.Y, data.sample_weight
-    total = data.total_weight
     result = TrainingResult()
     dtype = network.dtype
 
     def loss_and_gradient(theta):
         np.copyto(network.flat_params, theta, casting="same_kind")
-        P = network.forward(X)
-        value = loss.loss(Y, P, w)
-        network.backward(X, loss.gradient(Y, P, w, out=P))
-        if alpha:
-            value += l2_penalty(network, alpha, total)
-            add_l2_gradient(network, alpha, total)
+        value = loss_and_gradients(network, loss, X, Y, w, alpha)
         result.t += X.shape[0]
         return value, network.flat_grads.astype(np.float64)
 

@@ -66,15 +66,18 @@ class TrainingResult:
     best_epoch: int = None
 
 
-def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
-    """One forward pass, loss, backward pass and update; return the loss.
+def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
+    """Loss at the current parameters; their gradient lands in ``flat_grads``.
+
+    One forward pass, the loss fused with its output gradient, one backward pass,
+    and the L2 penalty when ``alpha`` is positive. Every solver evaluates the
+    network through this function.
 
     Parameters
     ----------
     network : Network
     loss : BinaryCrossEntropy or CategoricalCrossEntropy
         The loss fused with ``network.out_activation``.
-    optimizer : object with ``update(params, grads)``
     X : ndarray of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
@@ -84,7 +87,7 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
     Returns
     -------
     loss : float
-        The loss before the update, penalty included.
+        The loss, penalty included.
     """
     P = network.forward(X)
     # P is not needed once the loss is known, so its buffer receives dZ.
@@ -94,6 +97,24 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
         total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
         value += l2_penalty(network, alpha, total)
         add_l2_gradient(network, alpha, total)
+    return value
+
+
+def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
+    """One evaluation of the loss and its gradient, then one update.
+
+    Parameters
+    ----------
+    network, loss, X, Y, sample_weight, alpha
+        As in :func:`loss_and_gradients`.
+    optimizer : object with ``update(params, grads)``
+
+    Returns
+    -------
+    loss : float
+        The loss before the update, penalty included.
+    """
+    value = loss_and_gradients(network, loss, X, Y, sample_weight, alpha)
     optimizer.update([network.flat_params], [network.flat_grads])
     return value
 
@@ -130,8 +151,7 @@ def run_epoch(network, loss, optimizer, data, batch_size, order=None, alpha=0.0)
         rows = slice(start, start + batch_size)
         w_batch = None if w is None else w[rows]
         value = train_step(network, loss, optimizer, X[rows], Y[rows], w_batch, alpha)
-        weight = X[rows].shape[0] if w is None else np.sum(w_batch)
-        total += value * weight
+        total += value * (min(batch_size, n - start) if w is None else np.sum(w_batch))
     return total / data.total_weight
 
 
