@@ -76,11 +76,16 @@ def test_fitted_state_is_arrays_and_plain_values(fitted):
         assert_plain(value, name)
 
 
+def assert_predicts_alike(loaded, clf, X):
+    """The loaded model's probabilities and labels are the saved one's, bit for bit."""
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
 def test_pickle_round_trip(fitted):
     clf, X = fitted
     loaded = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
-    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert_predicts_alike(loaded, clf, X)
 
 
 def test_joblib_round_trip(fitted, tmp_path):
@@ -88,8 +93,7 @@ def test_joblib_round_trip(fitted, tmp_path):
     path = tmp_path / "model.joblib"
     joblib.dump(clf, path)
     loaded = joblib.load(path)
-    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
-    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert_predicts_alike(loaded, clf, X)
 
 
 def test_skops_file_round_trip_trusts_only_the_estimator_class(fitted, tmp_path):
@@ -100,8 +104,7 @@ def test_skops_file_round_trip_trusts_only_the_estimator_class(fitted, tmp_path)
     assert untrusted == [ANN_TYPE]
     loaded = sio.load(path, trusted=untrusted)
     assert type(loaded) is ANNClassifier
-    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
-    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert_predicts_alike(loaded, clf, X)
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
     assert loaded.classes_.dtype == clf.classes_.dtype
 
