@@ -438,7 +438,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     schedule=SCHEDULES[self.lr_schedule](self.lr, self.power_t),
                     plateau=None if incremental else self._plateau(validation),
                     validation=validation,
-                    on_epoch=self._epoch_hook(reporter),
+                    on_epoch=reporter.epoch_end if reporter.active else None,
+                    report=self._progress_printer(),
                     t=self.t_ if continuing else 0,
                 )
         self._store(network, result, optimizer, continuing)

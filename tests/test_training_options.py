@@ -98,7 +98,7 @@ def test_alpha_adds_the_l2_penalty_to_the_loss(rng):
 
 
 def test_alpha_gradient_matches_finite_differences(rng):
-    from skann._core.losses import add_l2_gradient, l2_penalty
+    from skann._core.penalty import add_l2_gradient, l2_penalty
 
     net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.5, rng)
     net.flat_grads[:] = 0

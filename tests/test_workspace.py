@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from skann._core.losses import LOSSES
+from skann._core.losslog import LossLog
 from skann._core.network import Network
 from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scaled
 from skann._core.training import Dataset, train
@@ -24,33 +25,78 @@ def _targets(rng, kind, n, dtype=np.float64):
     return rng.randint(0, 2, (n, 1)).astype(dtype)
 
 
-@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_loss_and_gradient_equal_loss_then_gradient(rng, kind, weighted):
-    Y = _targets(rng, kind, 50)
+def _probabilities(rng, kind, Y):
     P = rng.uniform(0.001, 0.999, Y.shape)
     if kind == "multiclass":
         P /= P.sum(axis=1, keepdims=True)
     P[:3] = [0.0] * Y.shape[1]  # clipped in the log, not in the gradient
+    return P
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_losses_of_several_epochs_equal_each_epochs_loss(rng, kind, weighted):
+    Y = _targets(rng, kind, 50)
+    P = np.stack([_probabilities(rng, kind, Y) for _ in range(4)])
     w = rng.uniform(0.1, 3.0, 50) if weighted else None
     loss = LOSSES["softmax" if kind == "multiclass" else "logistic"]
-    expected_value = loss.loss(Y, P, w)
-    expected_dZ = loss.gradient(Y, P, w)
 
-    value, dZ = loss.loss_and_gradient(Y, P, w)
+    values = loss.loss(Y, P, w)
 
-    assert dZ is P
-    assert value == pytest.approx(expected_value, rel=1e-13)
-    np.testing.assert_array_equal(dZ, expected_dZ)
+    assert values.shape == (4,)
+    for value, P_epoch in zip(values, P):
+        assert value == loss.loss(Y, P_epoch, w)
+        assert value == pytest.approx(_plain_loss(kind, Y, P_epoch, w), rel=1e-13)
 
 
-def test_binary_loss_and_gradient_match_the_textbook_bit_for_bit(rng):
+def _plain_loss(kind, Y, P, w):
+    clipped = np.clip(P, 1e-9, 1 - 1e-9)
+    per_sample = -np.sum(Y * np.log(clipped), axis=1)
+    if kind != "multiclass":
+        per_sample -= np.sum((1 - Y) * np.log(1 - clipped), axis=1)
+    return np.average(per_sample, weights=w)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scaled_gradient_is_the_gradient_times_the_scale(rng, weighted):
+    Y = _targets(rng, "multiclass", 40)
+    P = _probabilities(rng, "multiclass", Y)
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    plain = (
+        (P - Y)
+        * (np.ones(40) if w is None else w)[:, None]
+        / (40 if w is None else w.sum())
+    )
+    loss = LOSSES["softmax"]
+    np.testing.assert_allclose(loss.gradient(Y, P, w), plain, rtol=1e-13)
+    np.testing.assert_allclose(
+        loss.gradient(Y, P, w, scale=0.3), 0.3 * plain, rtol=1e-13
+    )
+
+
+def test_binary_loss_matches_the_textbook_bit_for_bit(rng):
     Y = _targets(rng, "binary", 64)
     P = rng.uniform(0.0, 1.0, Y.shape)
     clipped = np.clip(P, 1e-9, 1 - 1e-9)
-    textbook = -np.sum(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped)) / 64
-    value, _ = LOSSES["logistic"].loss_and_gradient(Y, P.copy())
-    assert value == pytest.approx(textbook, rel=1e-15)
+    textbook = -np.mean(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped))
+    assert LOSSES["logistic"].loss(Y, P) == textbook
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_loss_log_gives_each_epochs_loss_in_order(rng, deferred):
+    Y = _targets(rng, "binary", 30)
+    loss = LOSSES["logistic"]
+    log = LossLog(loss, 30, 1, np.float64, deferred)
+    expected, got = [], []
+    for epoch in range(600):
+        log.rows()[...] = _probabilities(rng, "binary", Y)
+        expected.append(loss.loss(Y, log.rows()) + 0.01 * epoch)
+        values = log.add(Y, None, penalty=0.01 * epoch)
+        assert deferred or len(values) == 1
+        got.extend(values)
+    assert deferred == (len(got) < 600)
+    got.extend(log.flush(Y, None))
+    assert got == expected
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass"])
@@ -60,12 +106,12 @@ def test_float32_step_stays_float32(rng, kind):
     out = "softmax" if kind == "multiclass" else "logistic"
     net = Network.initialize((4, 5, Y.shape[1]), "relu", out, 0.5, rng, np.float32)
     P = net.forward(X)
-    value, dZ = LOSSES[out].loss_and_gradient(Y, P)
-    grads = net.backward(X, dZ)
+    value = LOSSES[out].loss(Y, P)
+    grads = net.backward(X, LOSSES[out].gradient(Y, P, scale=0.1))
     assert isinstance(value, float) and P.dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads)
-    expected = net.flat_params - np.float32(0.1) * net.flat_grads
-    GradientDescent(0.1).update([net.flat_params], [net.flat_grads])
+    expected = net.flat_params - net.flat_grads
+    GradientDescent(0.1).apply([net.flat_params], [net.flat_grads])
     assert net.flat_params.dtype == np.float32
     np.testing.assert_array_equal(net.flat_params, expected)
 

@@ -60,7 +60,9 @@ class Network:
         self._products = [product_for(W) for W in coefs]
         widths = [W.shape[1] for W in coefs]
         self._activations = Buffers(widths, dtype)
-        self._deltas = Buffers(widths[:-1], dtype)
+        # One gradient buffer per layer: the output layer's receives the loss's dZ,
+        # so the probabilities stay where the forward pass left them.
+        self._deltas = Buffers(widths, dtype)
 
     @classmethod
     def initialize(
@@ -119,20 +121,24 @@ class Network:
         """Floating dtype of the parameters."""
         return self.flat_params.dtype
 
-    def forward(self, X):
+    def forward(self, X, out=None):
         """Compute the output probabilities for the rows of ``X``.
 
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            Where to write the probabilities; by default a buffer of the network.
 
         Returns
         -------
         P : ndarray of shape (n_samples, n_outputs)
-            A view of a buffer the network reuses: copy it to keep it past the next
-            call of :meth:`forward`.
+            ``out``, or a view of a buffer the network reuses: copy it to keep it
+            past the next call of :meth:`forward`.
         """
         activations = self._activations.views(X.shape[0])
+        if out is not None:
+            activations = [*activations[:-1], out]
         A = X
         # product(A, W, out=Z) is Z = A @ W, by the faster route for this layer.
         layers = zip(
@@ -143,6 +149,21 @@ class Network:
             Z += b
             A = f.forward(Z)
         return A
+
+    def output_gradient(self, n_samples):
+        """Return the buffer for the gradient of the loss with respect to the logits.
+
+        Parameters
+        ----------
+        n_samples : int
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_outputs)
+            A view of a buffer the network reuses, apart from the one :meth:`forward`
+            writes the probabilities to.
+        """
+        return self._deltas.views(n_samples)[-1]
 
     def backward(self, X, dZ):
         """Back-propagate the output gradient through the last :meth:`forward`.

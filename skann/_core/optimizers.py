@@ -4,6 +4,12 @@ An optimizer holds only its own state (its learning rate, velocities, moments). 
 never prints and never decides when training stops; ``training.py`` does that. Its
 state can be read and restored as a dict of arrays (``get_state`` / ``set_state``), so
 that training can resume where it stopped.
+
+Training hands each optimizer gradients already multiplied by its
+``gradient_scale`` and calls ``apply``; ``update`` takes plain gradients. Only plain
+gradient descent uses the scale: its learning rate then reaches every gradient
+through the loss's small output gradient (see ``losses.py``), and its step is one
+subtraction instead of a multiplication and a subtraction over every parameter.
 """
 
 import numpy as np
@@ -57,6 +63,16 @@ class GradientDescent:
         for p, g in zip(params, grads):
             subtract_scaled(p, self.lr, g)
 
+    @property
+    def gradient_scale(self):
+        """Factor of the gradients :meth:`apply` takes: the learning rate."""
+        return self.lr
+
+    def apply(self, params, scaled_grads):
+        """Apply one step from gradients times :attr:`gradient_scale`, in place."""
+        for p, g in zip(params, scaled_grads):
+            p -= g
+
     def get_state(self):
         """Return the state needed to resume, as a dict of arrays and numbers."""
         return {}
@@ -82,6 +98,7 @@ class Momentum(GradientDescent):
     """
 
     name = "momentum"
+    gradient_scale = 1.0
 
     def __init__(self, lr, momentum=0.9, nesterov=False):
         super().__init__(lr)
@@ -100,6 +117,8 @@ class Momentum(GradientDescent):
                 p += self.momentum * v - self.lr * g
             else:
                 p += v
+
+    apply = update  # the gradients it takes are plain ones
 
     def get_state(self):
         """Return the velocities (``None`` before the first step)."""
@@ -127,6 +146,7 @@ class Adam(GradientDescent):
     """
 
     name = "adam"
+    gradient_scale = 1.0
 
     def __init__(self, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(lr)
@@ -150,6 +170,8 @@ class Adam(GradientDescent):
             s *= self.beta_2
             s += (1 - self.beta_2) * (g * g)
             p -= step * m / (np.sqrt(s) + self.epsilon)
+
+    apply = update  # the gradients it takes are plain ones
 
     def get_state(self):
         """Return the step count and both moment estimates."""

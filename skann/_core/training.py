@@ -1,9 +1,10 @@
 """The training loop: epochs made of batches made of steps.
 
 ``train`` runs the epochs and decides when to stop; ``run_epoch`` makes one pass over
-the (shuffled) data in batches; ``train_step`` is one forward pass, loss, backward
-pass and update. The loss recorded for an epoch is the one computed before its
-updates, as in the seed's ``costs``; with several batches it is their weighted mean.
+the (shuffled) data in batches; ``train_step`` is one forward pass, gradient,
+backward pass and update. The loss recorded for an epoch is the one computed before
+its updates, as in the seed's ``costs``; with several batches it is their weighted
+mean. It is computed from the probabilities the steps leave in a ``LossLog``.
 """
 
 import contextlib
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import LOSSES, add_l2_gradient, l2_penalty
+from .losses import LOSSES
+from .losslog import LossLog
+from .penalty import add_l2_gradient, l2_penalty
 from .stopping import DivergenceMonitor, diverged
 
 
@@ -24,6 +27,11 @@ class Dataset:
     X: np.ndarray
     Y: np.ndarray
     sample_weight: np.ndarray = None
+
+    def take(self, order):
+        """Return the rows in ``order``, as a new Dataset."""
+        w = None if self.sample_weight is None else self.sample_weight[order]
+        return Dataset(self.X[order], self.Y[order], w)
 
     @property
     def total_weight(self):
@@ -66,12 +74,10 @@ class TrainingResult:
     best_epoch: int = None
 
 
-def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
-    """Loss at the current parameters; their gradient lands in ``flat_grads``.
+def gradients(network, loss, X, Y, sample_weight, alpha=0.0, scale=1.0, out=None):
+    """Forward and backward pass: ``scale`` times the gradient lands in ``flat_grads``.
 
-    One forward pass, the loss fused with its output gradient, one backward pass,
-    and the L2 penalty when ``alpha`` is positive. Every solver evaluates the
-    network through this function.
+    Every solver evaluates the network through this function.
 
     Parameters
     ----------
@@ -83,76 +89,107 @@ def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
     sample_weight : ndarray of shape (n_samples,) or None
     alpha : float, default=0.0
         L2 penalty on the weights.
+    scale : float, default=1.0
+        Factor of the gradient (see ``optimizers.py``).
+    out : ndarray of shape (n_samples, n_outputs), default=None
+        Where to write the probabilities.
+
+    Returns
+    -------
+    P : ndarray of shape (n_samples, n_outputs)
+        The probabilities at the current parameters, from which the loss follows.
+    """
+    P = network.forward(X, out=out)
+    dZ = network.output_gradient(X.shape[0])
+    network.backward(X, loss.gradient(Y, P, sample_weight, out=dZ, scale=scale))
+    if alpha:
+        add_l2_gradient(network, alpha, _total_weight(X, sample_weight), scale)
+    return P
+
+
+def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
+    """Loss at the current parameters; their gradient lands in ``flat_grads``.
+
+    Parameters
+    ----------
+    network, loss, X, Y, sample_weight, alpha
+        As in :func:`gradients`.
 
     Returns
     -------
     loss : float
         The loss, penalty included.
     """
-    P = network.forward(X)
-    # P is not needed once the loss is known, so its buffer receives dZ.
-    value, dZ = loss.loss_and_gradient(Y, P, sample_weight)
-    network.backward(X, dZ)
+    P = gradients(network, loss, X, Y, sample_weight, alpha)
+    value = loss.loss(Y, P, sample_weight)
     if alpha:
-        total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
-        value += l2_penalty(network, alpha, total)
-        add_l2_gradient(network, alpha, total)
+        value += l2_penalty(network, alpha, _total_weight(X, sample_weight))
     return value
 
 
-def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
-    """One evaluation of the loss and its gradient, then one update.
+def _total_weight(X, sample_weight):
+    return X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+
+
+def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
+    """One evaluation of the gradient, then one update.
 
     Parameters
     ----------
     network, loss, X, Y, sample_weight, alpha
-        As in :func:`loss_and_gradients`.
-    optimizer : object with ``update(params, grads)``
+        As in :func:`gradients`.
+    optimizer : object with ``gradient_scale`` and ``apply(params, grads)``
+    P : ndarray of shape (n_samples, n_outputs)
+        Receives the probabilities before the update, from which the loss follows.
 
     Returns
     -------
-    loss : float
-        The loss before the update, penalty included.
+    penalty : float
+        The L2 penalty before the update; 0.0 if ``alpha`` is 0.
     """
-    value = loss_and_gradients(network, loss, X, Y, sample_weight, alpha)
-    optimizer.update([network.flat_params], [network.flat_grads])
-    return value
+    penalty = 0.0
+    if alpha:
+        penalty = l2_penalty(network, alpha, _total_weight(X, sample_weight))
+    gradients(
+        network, loss, X, Y, sample_weight, alpha, optimizer.gradient_scale, out=P
+    )
+    optimizer.apply([network.flat_params], [network.flat_grads])
+    return penalty
 
 
-def run_epoch(network, loss, optimizer, data, batch_size, order=None, alpha=0.0):
-    """One pass over ``data`` in batches of ``batch_size`` rows; return its loss.
+def run_epoch(network, loss, optimizer, data, batch_size, P, alpha=0.0):
+    """One pass over ``data`` in batches of ``batch_size`` rows.
 
     Parameters
     ----------
     network, loss, optimizer, alpha
         As in :func:`train_step`.
     data : Dataset
+        The rows in the order to visit them.
     batch_size : int
         Rows per step; the last batch may be smaller.
-    order : ndarray of shape (n_samples,), default=None
-        Order in which to visit the rows; ``None`` keeps the data's order.
+    P : ndarray of shape (n_samples, n_outputs)
+        Receives the probabilities of each batch before its update.
 
     Returns
     -------
-    loss : float
-        Mean of the batch losses, weighted by the batches' total sample weights.
+    penalty : float
+        Mean of the batches' L2 penalties, weighted by their total sample weights.
     """
     n = data.X.shape[0]
-    if batch_size >= n:
-        return train_step(
-            network, loss, optimizer, data.X, data.Y, data.sample_weight, alpha
-        )
     X, Y, w = data.X, data.Y, data.sample_weight
-    if order is not None:
-        X, Y = X[order], Y[order]
-        w = None if w is None else w[order]
-    total = 0.0
+    if batch_size >= n:
+        return train_step(network, loss, optimizer, X, Y, w, P, alpha)
+    penalty = 0.0
     for start in range(0, n, batch_size):
         rows = slice(start, start + batch_size)
         w_batch = None if w is None else w[rows]
-        value = train_step(network, loss, optimizer, X[rows], Y[rows], w_batch, alpha)
-        total += value * (min(batch_size, n - start) if w is None else np.sum(w_batch))
-    return total / data.total_weight
+        value = train_step(
+            network, loss, optimizer, X[rows], Y[rows], w_batch, P[rows], alpha
+        )
+        if alpha:
+            penalty += value * _total_weight(X[rows], w_batch)
+    return penalty / data.total_weight
 
 
 def accuracy(Y, P, out_activation):
@@ -199,6 +236,7 @@ def train(
     plateau=None,
     validation=None,
     on_epoch=None,
+    report=None,
     t=0,
 ):
     """Train ``network`` in place for at most ``epochs`` epochs.
@@ -208,7 +246,7 @@ def train(
     network : Network
     data : Dataset
         Training data.
-    optimizer : object with ``update(params, grads)`` and ``lr``
+    optimizer : object with ``gradient_scale``, ``apply(params, grads)`` and ``lr``
     epochs : int
         Largest number of epochs.
     batch_size : int, default=None
@@ -229,8 +267,11 @@ def train(
         Held-out data scored after each epoch. With a ``plateau`` keeping the best
         parameters, the network ends with the parameters of the best epoch.
     on_epoch : callable, default=None
-        Called as ``on_epoch(epoch, loss)`` after each epoch; returning True stops
-        training there.
+        Called as ``on_epoch(epoch, loss)`` right after each epoch; returning True
+        stops training there.
+    report : callable, default=None
+        Called as ``report(epoch, loss)`` for every epoch, in order, but possibly
+        some epochs later (see ``losslog.py``); it cannot stop training.
     t : int, default=0
         Samples seen before this call; the invscaling schedule counts them too.
 
@@ -251,6 +292,19 @@ def train(
     if validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
     monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
+    shuffled = shuffle and batch_size < n
+    # Losses may wait when nothing in the loop below needs them at once.
+    deferred = not shuffled and on_epoch is None and plateau is None
+    deferred = deferred and validation is None
+    log = LossLog(loss, n, data.Y.shape[1], network.dtype, deferred)
+
+    def record(values):
+        for value in values:
+            monitor.check(len(result.loss_curve), value, optimizer.lr)
+            result.loss_curve.append(value)
+            if report is not None:
+                report(len(result.loss_curve) - 1, value)
+
     # Overflow on the way to a non-finite loss is expected when training diverges;
     # it is reported once, as a DivergenceError, instead of as NumPy warnings.
     with (
@@ -258,13 +312,13 @@ def train(
         deferred_interrupt() as interrupt,
     ):
         for epoch in range(epochs):
-            order = rng.permutation(n) if shuffle and batch_size < n else None
-            value = run_epoch(network, loss, optimizer, data, batch_size, order, alpha)
-            monitor.check(epoch, value, optimizer.lr)
-            result.loss_curve.append(value)
+            epoch_data = data.take(rng.permutation(n)) if shuffled else data
+            penalty = run_epoch(
+                network, loss, optimizer, epoch_data, batch_size, log.rows(), alpha
+            )
+            record(log.add(epoch_data.Y, epoch_data.sample_weight, penalty))
             result.n_iter += 1
             result.t += n
-            watched = value
             if validation is not None:
                 P = network.forward(validation.X)
                 watched = loss.loss(validation.Y, P, validation.sample_weight)
@@ -274,18 +328,23 @@ def train(
                 )
             if schedule is not None:
                 schedule.epoch_end(optimizer, t + result.t)
-            if on_epoch is not None and on_epoch(epoch, value):
+            if on_epoch is not None and on_epoch(epoch, result.loss_curve[-1]):
                 result.stopped = True
                 break
             if interrupt["interrupted"]:
                 result.interrupted = True
                 break
-            if plateau is not None and plateau.update(epoch, watched, network):
+            if plateau is not None and plateau.update(
+                epoch,
+                watched if validation is not None else result.loss_curve[-1],
+                network,
+            ):
                 if schedule is not None and schedule.plateau(optimizer):
                     plateau.restart()
                 else:
                     result.stopped = True
                     break
+        record(log.flush(data.Y, data.sample_weight))
         if not np.isfinite(network.flat_params).all():
             raise diverged(
                 result.n_iter, "the weights stopped being finite", optimizer.lr
