@@ -6,6 +6,7 @@ import pytest
 from skann._core.activations import ACTIVATIONS
 from skann._core.losses import LOSSES
 from skann._core.network import Network
+from skann._core.workspace import with_ones_column
 
 
 def _targets(rng, kind, n):
@@ -50,6 +51,29 @@ def test_backward_matches_finite_differences(rng, hidden, kind, activation, weig
             numeric[idx] = (up - down) / (2 * h)
         scale = max(np.abs(numeric).max(), 1e-8)
         assert np.abs(grad - numeric).max() / scale < 1e-6
+
+
+@pytest.mark.parametrize("hidden", [(5,), (5, 4)])
+def test_a_column_of_ones_adds_the_first_biases_in_the_product(rng, hidden):
+    X = rng.randn(9, 3)
+    Y, out = _targets(rng, "multiclass", 9)
+    net = Network.initialize((3, *hidden, 3), "relu", out, 0.5, rng)
+    net.flat_params += rng.randn(net.flat_params.size) * 0.1
+    loss = LOSSES[out]
+
+    P = net.forward(X).copy()
+    grads = [g.copy() for g in net.backward(X, loss.gradient(Y, P))]
+    X_ones = with_ones_column(X)
+    P_ones = net.forward(X_ones).copy()
+    grads_ones = net.backward(X_ones, loss.gradient(Y, P_ones))
+
+    assert X_ones.shape == (9, 4) and (X_ones[:, -1] == 1).all()
+    np.testing.assert_allclose(P_ones, P, rtol=1e-13)
+    for g_ones, g in zip(grads_ones, grads):
+        np.testing.assert_allclose(g_ones, g, rtol=1e-12, atol=1e-15)
+    for block, W, b in zip(net.blocks, net.coefs, net.intercepts):
+        assert np.shares_memory(block, W) and np.shares_memory(block, b)
+        np.testing.assert_array_equal(block, np.vstack([W, b]))
 
 
 def test_initialize_layout_and_order():

@@ -11,6 +11,7 @@ from scipy.optimize import minimize
 from .losses import LOSSES
 from .stopping import DivergenceError
 from .training import TrainingResult, loss_and_gradients
+from .workspace import with_ones_column
 
 
 def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
@@ -39,7 +40,7 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
         converged before using up its iterations.
     """
     loss = LOSSES[network.out_activation]
-    X, Y, w = data.X, data.Y, data.sample_weight
+    X, Y, w = with_ones_column(data.X), data.Y, data.sample_weight
     result = TrainingResult()
     dtype = network.dtype
 

@@ -7,8 +7,11 @@ the output layer is logistic or softmax and is differentiated together with its 
 All weights and biases live in one flat vector (``flat_params``), and every ``W`` and
 ``b`` is a view into it; the gradients likewise (``flat_grads``). An optimizer then
 updates the whole network with a few vector operations, and L-BFGS sees the vector it
-expects. The network also owns its scratch buffers (see ``workspace.py``), so a
-training step allocates almost nothing.
+expects. Each layer's ``b`` follows its ``W`` as one more row, so that an input ending
+with a column of ones (see ``workspace.with_ones_column``) multiplies the weights and
+adds the biases in one matrix product, and its gradient gives ``dW`` and ``db`` in one.
+The network also owns its scratch buffers (see ``workspace.py``), so a training step
+allocates almost nothing.
 """
 
 import numpy as np
@@ -34,30 +37,54 @@ class Network:
     Attributes
     ----------
     flat_params : ndarray of shape (n_params,)
-        Every ``W`` then every ``b``, flattened; ``coefs`` and ``intercepts`` are
-        views into it.
+        Layer by layer, ``W`` then ``b`` as its last row, flattened; ``coefs``,
+        ``intercepts`` and ``blocks`` are views into it.
     flat_grads : ndarray of shape (n_params,)
-        The gradients, laid out as ``flat_params``; ``grads`` are views into it.
+        The gradients, laid out as ``flat_params``; ``grads`` and ``grad_blocks`` are
+        views into it.
+    blocks, grad_blocks : list of ndarray
+        ``blocks[l]`` of shape ``(n_in + 1, n_out)`` is ``W`` with ``b`` below it.
     """
 
     def __init__(self, coefs, intercepts, activation, out_activation):
         dtype = np.result_type(*coefs, *intercepts)
-        shapes = [W.shape for W in coefs] + [b.shape for b in intercepts]
-        self.flat_params = np.concatenate([np.ravel(p) for p in coefs + intercepts])
-        self.flat_params = self.flat_params.astype(dtype, copy=False)
+        stacked = [np.vstack([W, b[np.newaxis]]) for W, b in zip(coefs, intercepts)]
+        self.flat_params = np.concatenate([B.ravel() for B in stacked]).astype(dtype)
         self.flat_grads = np.zeros_like(self.flat_params)
-        params, self.grads = (
-            _views(self.flat_params, shapes),
-            _views(self.flat_grads, shapes),
-        )
-        self.coefs, self.intercepts = params[: len(coefs)], params[len(coefs) :]
-        self.n_coef_params = sum(W.size for W in coefs)
+        shapes = [B.shape for B in stacked]
+        self.blocks = _views(self.flat_params, shapes)
+        self.grad_blocks = _views(self.flat_grads, shapes)
+        self.coefs = [B[:-1] for B in self.blocks]
+        self.intercepts = [B[-1] for B in self.blocks]
+        self.grads = [G[:-1] for G in self.grad_blocks]
+        self.grads += [G[-1] for G in self.grad_blocks]
         self.activation = activation
         self.out_activation = out_activation
         self._hidden = ACTIVATIONS[activation]
         self._functions = [self._hidden] * (len(coefs) - 1)
         self._functions.append(OUTPUT_ACTIVATIONS[out_activation])
         self._products = [product_for(W) for W in coefs]
+        n_layers = len(coefs)
+        # What each pass takes of each layer, in the order it takes them.
+        self._forward_order = list(
+            zip(
+                self.blocks,
+                self.coefs,
+                self.intercepts,
+                [f.forward for f in self._functions],
+                self._products,
+            )
+        )
+        self._backward_order = list(
+            zip(
+                range(n_layers),
+                self.grad_blocks,
+                self.grads[:n_layers],
+                self.grads[n_layers:],
+                self._products,
+                [W.T for W in self.coefs],
+            )
+        )[::-1]
         widths = [W.shape[1] for W in coefs]
         self._activations = Buffers(widths, dtype)
         # One gradient buffer per layer: the output layer's receives the loss's dZ,
@@ -126,7 +153,8 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : ndarray of shape (n_samples, n_features) or (n_samples, n_features + 1)
+            The inputs, possibly followed by a column of ones.
         out : ndarray of shape (n_samples, n_outputs), default=None
             Where to write the probabilities; by default a buffer of the network.
 
@@ -141,13 +169,15 @@ class Network:
             activations = [*activations[:-1], out]
         A = X
         # product(A, W, out=Z) is Z = A @ W, by the faster route for this layer.
-        layers = zip(
-            self.coefs, self.intercepts, self._functions, self._products, activations
-        )
-        for W, b, f, product, Z in layers:
-            product(A, W, out=Z)
-            Z += b
-            A = f.forward(Z)
+        for (block, W, b, activate, product), Z in zip(
+            self._forward_order, activations
+        ):
+            if A.shape[1] == block.shape[0]:  # A ends with a column of ones
+                product(A, block, out=Z)
+            else:
+                product(A, W, out=Z)
+                Z += b
+            A = activate(Z)
         return A
 
     def output_gradient(self, n_samples):
@@ -170,7 +200,7 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : ndarray of shape (n_samples, n_features) or (n_samples, n_features + 1)
             The input of the last forward pass.
         dZ : ndarray of shape (n_samples, n_outputs)
             Gradient of the loss with respect to the output logits; it may be
@@ -184,16 +214,16 @@ class Network:
         n_samples = X.shape[0]
         activations = self._activations.views(n_samples)
         deltas = self._deltas.views(n_samples)
-        sum_rows = ones(n_samples, self.dtype)
-        n_layers = len(self.coefs)
-        dWs, dbs = self.grads[:n_layers], self.grads[n_layers:]
-        for layer in range(n_layers - 1, -1, -1):
-            A_prev = X if layer == 0 else activations[layer - 1]
-            product = self._products[layer]
-            product(A_prev.T, dZ, out=dWs[layer])
-            sum_rows.dot(dZ, out=dbs[layer])  # db = 1 @ dZ, the sum over samples
-            if layer > 0:
-                dA = product(dZ, self.coefs[layer].T, out=deltas[layer - 1])
+        sum_rows = ones(n_samples, self.flat_params.dtype)
+        for layer, grad, dW, db, product, W_T in self._backward_order:
+            A_prev = activations[layer - 1] if layer else X
+            if A_prev.shape[1] == grad.shape[0]:  # A_prev ends with a column of ones
+                product(A_prev.T, dZ, out=grad)
+            else:
+                product(A_prev.T, dZ, out=dW)
+                sum_rows.dot(dZ, out=db)  # db = 1 @ dZ, the sum over samples
+            if layer:
+                dA = product(dZ, W_T, out=deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
 

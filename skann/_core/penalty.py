@@ -10,11 +10,12 @@ import numpy as np
 
 def l2_penalty(network, alpha, total_weight):
     """Return ``alpha / 2 * sum(W**2) / total_weight`` over every weight matrix."""
-    W = network.flat_params[: network.n_coef_params]
-    return 0.5 * alpha * float(np.dot(W, W)) / total_weight
+    squares = sum(float(np.vdot(W, W)) for W in network.coefs)
+    return 0.5 * alpha * squares / total_weight
 
 
 def add_l2_gradient(network, alpha, total_weight, scale=1.0):
     """Add ``scale`` times the gradient of :func:`l2_penalty` to ``flat_grads``."""
-    n = network.n_coef_params
-    network.flat_grads[:n] += (scale * alpha / total_weight) * network.flat_params[:n]
+    factor = scale * alpha / total_weight
+    for W, dW in zip(network.coefs, network.grads):
+        dW += factor * W

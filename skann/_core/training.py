@@ -18,6 +18,7 @@ from .losses import LOSSES
 from .losslog import LossLog
 from .penalty import add_l2_gradient, l2_penalty
 from .stopping import DivergenceMonitor, diverged
+from .workspace import with_ones_column
 
 
 @dataclass
@@ -288,6 +289,7 @@ def train(
     loss = LOSSES[network.out_activation]
     n = data.X.shape[0]
     batch_size = n if batch_size is None else min(batch_size, n)
+    data = Dataset(with_ones_column(data.X), data.Y, data.sample_weight)
     result = TrainingResult()
     if validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
@@ -316,7 +318,9 @@ def train(
             penalty = run_epoch(
                 network, loss, optimizer, epoch_data, batch_size, log.rows(), alpha
             )
-            record(log.add(epoch_data.Y, epoch_data.sample_weight, penalty))
+            values = log.add(epoch_data.Y, epoch_data.sample_weight, penalty)
+            if values:
+                record(values)
             result.n_iter += 1
             result.t += n
             if validation is not None:

@@ -46,6 +46,27 @@ def ones(n, dtype):
     return vector
 
 
+#: Largest input that training copies with a column of ones.
+ONES_COLUMN_MAX_BYTES = 128 * 2**20
+
+
+def with_ones_column(X):
+    """Return a copy of ``X`` with a last column of ones, or ``X`` if it is large.
+
+    A network multiplies such an input by a layer's weights and adds its biases in
+    one matrix product, and gets the gradients of both from one more: the bias
+    addition, which broadcasts a row over a matrix, costs on small data more than a
+    small product. Above ``ONES_COLUMN_MAX_BYTES`` the copy costs more memory than the
+    addition costs time.
+    """
+    if X.nbytes > ONES_COLUMN_MAX_BYTES:
+        return X
+    X_ones = np.empty((X.shape[0], X.shape[1] + 1), X.dtype)
+    X_ones[:, :-1] = X
+    X_ones[:, -1] = 1
+    return X_ones
+
+
 #: Scratch per chunk of rows when predicting: a chunk of this size stays in the
 #: caches from one layer to the next, and a million rows take a few hundred chunks.
 CHUNK_BYTES = 8 * 2**20
