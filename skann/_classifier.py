@@ -381,17 +381,12 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             multi_output=True,
             dtype=[np.float64, np.float32],
         )
+        check_classification_targets(y)
         if continuing:
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
         else:
-            is_multilabel = type_of_target(y) == "multilabel-indicator"
-            if incremental and classes is None and not is_multilabel:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "later calls may not see every class."
-                )
-            Y, y_index = self._encode_new_targets(y, X.dtype, classes)
+            Y, y_index = self._encode_new_targets(y, X.dtype, classes, incremental)
         sample_weight = self._sample_weight(X, y, y_index, sample_weight)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
@@ -467,10 +462,14 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.coefs_, self.intercepts_, self.activation, self.out_activation_
         )
 
-    def _encode_new_targets(self, y, dtype, classes=None):
+    def _encode_new_targets(self, y, dtype, classes=None, incremental=False):
         """Set the label attributes from ``y`` (or ``classes``); return ``Y``."""
-        check_classification_targets(y)
         target_type = type_of_target(y)
+        if incremental and classes is None and target_type != "multilabel-indicator":
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "later calls may not see every class."
+            )
         if target_type == "multilabel-indicator":
             self.classes_ = np.arange(y.shape[1])
             self._label_type = "multilabel"
@@ -500,7 +499,6 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         With ``exact``, ``y`` must hold exactly the fitted classes (``warm_start``);
         otherwise a subset is enough (``partial_fit``).
         """
-        check_classification_targets(y)
         if self._label_type == "multilabel":
             if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(
                 self.classes_

@@ -70,7 +70,8 @@ class Network:
             zip(
                 self.blocks,
                 self.coefs,
-                self.intercepts,
+                # Adding a row costs NumPy a broadcast, adding a 0-d array does not.
+                [b.reshape(()) if b.size == 1 else b for b in self.intercepts],
                 [f.forward for f in self._functions],
                 self._products,
             )
