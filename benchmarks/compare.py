@@ -43,6 +43,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier
+from skann._core.workspace import product_for
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 AND_Y = np.array([0, 0, 0, 1])
@@ -163,6 +164,35 @@ def matmul_peak(dtype, n=2048, tries=3):
         np.matmul(a, b, out=c)
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
+
+
+def products_alone(layer_sizes, n_rows, batch_size, dtype, tries=3):
+    """Seconds per epoch of a step's matrix products alone, on random operands.
+
+    The products of every step, forward (``A @ W``) and backward (``A.T @ dZ``, and
+    ``dZ @ W.T`` below the output layer), on batches of ``batch_size`` rows, through
+    the routes skann takes. MLPClassifier makes the same products, so MLP's time over
+    this one bounds the ratio MLP / skann of any implementation.
+    """
+    rng = np.random.default_rng(0)
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    rows = n_rows if batch_size is None else min(batch_size, n_rows)
+    A = [rng.standard_normal((rows, n)).astype(dtype) for n in layer_sizes]
+    W = [rng.standard_normal((a, b)).astype(dtype) for a, b in pairs]
+    dW = [np.empty_like(w) for w in W]
+    dA = [np.empty_like(a) for a in A]
+    routes = [product_for(w) for w in W]
+    best = np.inf
+    for _ in range(tries):
+        start = time.perf_counter()
+        for layer, product in enumerate(routes):
+            product(A[layer], W[layer], out=A[layer + 1])
+        for layer in reversed(range(len(W))):
+            routes[layer](A[layer].T, A[layer + 1], out=dW[layer])
+            if layer:
+                routes[layer](A[layer + 1], W[layer].T, out=dA[layer])
+        best = min(best, time.perf_counter() - start)
+    return best * -(-n_rows // rows)
 
 
 def timed_fit(est, X, y):
@@ -298,11 +328,16 @@ def run_workload(workload, quick, report):
         )
     times = {(kind, dt): [] for dt in dtypes for kind in ("mlp", "skann")}
     seed_times, inlined_times, peaks = [], [], {dt: [] for dt in dtypes}
+    alone = {dt: [] for dt in dtypes}
+    layer_sizes = (X.shape[1], *hidden, 1 if len(np.unique(y)) == 2 else 10)
     curves = {}
     for rep in range(reps):
         for dtype in dtypes:
             Xd, template, mlp_est = setups[dtype]
             peaks[dtype].append(matmul_peak(dtype))
+            alone[dtype].append(
+                products_alone(layer_sizes, X.shape[0], batch_size, dtype)
+            )
             est = copy.deepcopy(mlp_est)
             times["mlp", dtype].append(timed_fit(est, Xd, y) / epochs)
             curves["mlp", dtype] = est.loss_curve_
@@ -318,7 +353,6 @@ def run_workload(workload, quick, report):
             curves["inlined"] = inlined_loop(X, Y, epochs)
             inlined_times.append((time.perf_counter() - start) / epochs)
 
-    layer_sizes = (X.shape[1], *hidden, 1 if len(np.unique(y)) == 2 else 10)
     flops = matmul_flops_per_sample(layer_sizes) * X.shape[0]
     print(f"\n## {name}: {X.shape[0]} x {X.shape[1]}, {epochs} epochs x {reps} fits")
     for dtype in dtypes:
@@ -339,13 +373,17 @@ def run_workload(workload, quick, report):
             "gflops": float(np.median(gflops)),
             "peak": float(np.median(peak)),
             "peak_fraction": float(np.median(gflops / peak)),
+            "bound": spread(t_mlp / np.array(alone[dtype])),
+            "products_share": float(np.median(np.array(alone[dtype]) / t_skann)),
         }
         print(
             f"float{bits}: MLP {row['mlp_ms']:.4f} ms/epoch, skann "
             f"{row['skann_ms']:.4f} ms/epoch, MLP/skann {row['ratio']}; loss curves "
             f"agree to {row['gap']:.1e}; skann {row['gflops']:.1f} GFLOP/s = "
             f"{100 * row['peak_fraction']:.0f}% of the float{bits} matmul peak "
-            f"({row['peak']:.1f} GFLOP/s)"
+            f"({row['peak']:.1f} GFLOP/s); its matrix products alone take "
+            f"{100 * row['products_share']:.0f}% of its time, and MLP / (the products "
+            f"alone) is {row['bound']}"
         )
         report.append(row)
     if len(dtypes) == 2:
@@ -474,15 +512,16 @@ def print_table(report):
     """The results as a Markdown table, for benchmarks/README.md."""
     print(
         "\n| workload | dtype | MLP ms/epoch | skann ms/epoch | MLP / skann "
-        "| curves agree to | skann GFLOP/s | % of matmul peak | float64 / float32 |"
+        "| curves agree to | skann GFLOP/s | % of matmul peak | float64 / float32 "
+        "| MLP / products alone |"
     )
-    print("|---|---|---:|---:|---|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---|---:|---:|---:|---|---|")
     for row in report:
         print(
             f"| {row['workload']} | {row['dtype']} | {row['mlp_ms']:.4g} "
             f"| {row['skann_ms']:.4g} | {row['ratio']} | {row['gap']:.0e} "
             f"| {row['gflops']:.3g} | {100 * row['peak_fraction']:.0f}% "
-            f"({row['peak']:.0f}) | {row.get('f32_speedup', '')} |"
+            f"({row['peak']:.0f}) | {row.get('f32_speedup', '')} | {row['bound']} |"
         )
     for row in report:
         if "seed" in row:
