@@ -10,10 +10,13 @@ import functools
 import numpy as np
 from scipy.special import expit
 
-from .workspace import ones, scalar
+from .workspace import ones
 
 #: Largest array of zeros that ReLU keeps; larger inputs compare against a scalar.
 ZEROS_MAX_BYTES = 16 * 2**20
+#: Below this many elements ReLU compares against the scalar 0 all the same: the
+#: slower comparison costs less than finding the zeros.
+ZEROS_MIN_SIZE = 256
 
 
 @functools.lru_cache(maxsize=8)
@@ -26,9 +29,9 @@ def _zeros(shape, dtype):
 def _zeros_like(Z):
     # np.maximum runs several times faster against an array of zeros than against
     # the scalar 0. Zeros are kept for the few shapes a network's batches and
-    # prediction chunks take, up to ZEROS_MAX_BYTES each.
-    if Z.nbytes > ZEROS_MAX_BYTES:
-        return scalar(0.0, Z.dtype)
+    # prediction chunks take, from ZEROS_MIN_SIZE elements up to ZEROS_MAX_BYTES.
+    if Z.size < ZEROS_MIN_SIZE or Z.nbytes > ZEROS_MAX_BYTES:
+        return 0.0
     return _zeros(Z.shape, Z.dtype)
 
 
@@ -58,7 +61,7 @@ class ReLU:
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * 1[A > 0]`` and return it."""
         # A > 0 exactly where Z > 0, so the mask matches the seed's relu_deriv(Z).
-        return np.multiply(dA, np.greater(A, scalar(0.0, A.dtype)), out=dA)
+        return np.multiply(dA, np.greater(A, 0.0), out=dA)
 
 
 class Tanh:

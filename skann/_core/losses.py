@@ -90,7 +90,7 @@ class CrossEntropy:
         """
         dZ = np.subtract(P, Y, out=out)
         if sample_weight is None:
-            dZ *= scalar(scale / P.shape[0], P.dtype)
+            dZ *= scale / P.shape[0]
         else:
             factor = sample_weight * (scale / sample_weight.sum())
             dZ *= factor.astype(P.dtype, copy=False)[:, np.newaxis]
