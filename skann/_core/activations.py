@@ -10,7 +10,7 @@ import functools
 import numpy as np
 from scipy.special import expit
 
-from .workspace import ones
+from .workspace import ZERO, ones
 
 #: Largest array of zeros that ReLU keeps; larger inputs compare against a scalar.
 ZEROS_MAX_BYTES = 16 * 2**20
@@ -31,7 +31,7 @@ def _zeros_like(Z):
     # the scalar 0. Zeros are kept for the few shapes a network's batches and
     # prediction chunks take, from ZEROS_MIN_SIZE elements up to ZEROS_MAX_BYTES.
     if Z.size < ZEROS_MIN_SIZE or Z.nbytes > ZEROS_MAX_BYTES:
-        return 0.0
+        return ZERO[Z.dtype]
     return _zeros(Z.shape, Z.dtype)
 
 
@@ -61,7 +61,7 @@ class ReLU:
     def derivative(self, A, dA):
         """Overwrite ``dA`` with ``dA * 1[A > 0]`` and return it."""
         # A > 0 exactly where Z > 0, so the mask matches the seed's relu_deriv(Z).
-        return np.multiply(dA, np.greater(A, 0.0), out=dA)
+        return np.multiply(dA, np.greater(A, ZERO[A.dtype]), out=dA)
 
 
 class Tanh:

@@ -90,7 +90,7 @@ class CrossEntropy:
         """
         dZ = np.subtract(P, Y, out=out)
         if sample_weight is None:
-            dZ *= scale / P.shape[0]
+            dZ *= scalar(scale / P.shape[0], P.dtype)
         else:
             factor = sample_weight * (scale / sample_weight.sum())
             dZ *= factor.astype(P.dtype, copy=False)[:, np.newaxis]
