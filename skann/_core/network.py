@@ -169,14 +169,14 @@ class Network:
         if out is not None:
             activations = [*activations[:-1], out]
         A = X
-        # product(A, W, out=Z) is Z = A @ W, by the faster route for this layer.
+        # product(A, W, Z) writes A @ W into Z, by the faster route for this layer.
         for (block, W, b, activate, product), Z in zip(
             self._forward_order, activations
         ):
             if A.shape[1] == block.shape[0]:  # A ends with a column of ones
-                product(A, block, out=Z)
+                product(A, block, Z)
             else:
-                product(A, W, out=Z)
+                product(A, W, Z)
                 Z += b
             A = activate(Z)
         return A
@@ -219,12 +219,12 @@ class Network:
         for layer, grad, dW, db, product, W_T in self._backward_order:
             A_prev = activations[layer - 1] if layer else X
             if A_prev.shape[1] == grad.shape[0]:  # A_prev ends with a column of ones
-                product(A_prev.T, dZ, out=grad)
+                product(A_prev.T, dZ, grad)
             else:
-                product(A_prev.T, dZ, out=dW)
-                sum_rows.dot(dZ, out=db)  # db = 1 @ dZ, the sum over samples
+                product(A_prev.T, dZ, dW)
+                sum_rows.dot(dZ, db)  # db = 1 @ dZ, the sum over samples
             if layer:
-                dA = product(dZ, W_T, out=deltas[layer - 1])
+                dA = product(dZ, W_T, deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
 

@@ -106,7 +106,8 @@ def product_for(W):
     """Return the function that best multiplies by a layer's ``W`` (or ``W.T``).
 
     Both ``ndarray.dot`` and ``np.matmul`` end in the same BLAS routine, called as
-    ``product(A, B, out=C)``. ``ndarray.dot`` costs half as much to call, which
+    ``product(A, B, C)`` to write ``A @ B`` into ``C`` (an output passed by position
+    is parsed faster than by keyword). ``ndarray.dot`` costs half as much to call, which
     counts for small layers and for matrix-vector products; ``np.matmul`` hands
     transposed operands to BLAS in a form it multiplies faster, which counts once
     both dimensions of the layer are large.
