@@ -37,9 +37,7 @@ class Dataset:
     @property
     def total_weight(self):
         """Sum of the sample weights; the number of samples when unweighted."""
-        if self.sample_weight is None:
-            return self.X.shape[0]
-        return float(np.sum(self.sample_weight))
+        return _total_weight(self.X, self.sample_weight)
 
 
 @dataclass
