@@ -10,10 +10,12 @@ from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scale
 from skann._core.training import Dataset, train
 from skann._core.workspace import (
     MATMUL_FROM,
+    NARROW_MIN_INPUTS,
     Buffers,
     chunk_rows,
     product_for,
     scalar,
+    transposed_product,
 )
 
 
@@ -145,6 +147,40 @@ def test_both_product_routes_give_the_product(rng, shape):
     dW = np.empty((k, n))
     product(A.T, out, out=dW)
     np.testing.assert_allclose(dW, A.T @ out, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape", [(NARROW_MIN_INPUTS, 10), (NARROW_MIN_INPUTS, 1), (8, 3)]
+)
+def test_transposed_product_of_a_moved_layer(rng, shape):
+    W = rng.randn(*shape)
+    product, W_T, source = transposed_product(W)
+    narrow = shape == (NARROW_MIN_INPUTS, 10)
+    assert (source is not None) == narrow
+    dZ, dA = rng.randn(20, shape[1]), np.empty((20, shape[0]))
+    for _ in range(2):  # the second time after the weights moved
+        W += rng.randn(*shape)
+        if source is not None:
+            np.copyto(W_T, source)
+        product(dZ, W_T, dA)
+        np.testing.assert_allclose(dA, dZ @ W.T, rtol=1e-12)
+
+
+def test_backward_through_a_narrow_layer_follows_its_weights(rng):
+    # 40 -> 3 is a narrow layer, so its W.T is copied: a stale copy would show
+    # in the second pass, after an update.
+    X = rng.randn(30, 5)
+    Y = np.eye(3)[rng.randint(0, 3, 30)]
+    net = Network.initialize((5, 40, 3), "relu", "softmax", 0.5, rng)
+    loss = LOSSES["softmax"]
+    for _ in range(2):
+        P = net.forward(X)
+        A1 = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0)
+        dZ = (P - Y) / 30
+        expected = (dZ @ net.coefs[1].T) * (A1 > 0)
+        grads = net.backward(X, loss.gradient(Y, P, out=P.copy()))
+        np.testing.assert_allclose(grads[0], X.T @ expected, rtol=1e-10, atol=1e-14)
+        GradientDescent(0.5).update(net.params, grads)
 
 
 def test_buffers_hand_out_the_same_views_until_they_grow():

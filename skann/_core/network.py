@@ -17,7 +17,7 @@ allocates almost nothing.
 import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .workspace import Buffers, ones, product_for
+from .workspace import Buffers, ones, product_for, transposed_product
 
 
 class Network:
@@ -83,7 +83,7 @@ class Network:
                 self.grads[:n_layers],
                 self.grads[n_layers:],
                 self._products,
-                [W.T for W in self.coefs],
+                [transposed_product(W) for W in self.coefs],
             )
         )[::-1]
         widths = [W.shape[1] for W in coefs]
@@ -216,7 +216,7 @@ class Network:
         activations = self._activations.views(n_samples)
         deltas = self._deltas.views(n_samples)
         sum_rows = ones(n_samples, self.flat_params.dtype)
-        for layer, grad, dW, db, product, W_T in self._backward_order:
+        for layer, grad, dW, db, product, (back, W_T, source) in self._backward_order:
             A_prev = activations[layer - 1] if layer else X
             if A_prev.shape[1] == grad.shape[0]:  # A_prev ends with a column of ones
                 product(A_prev.T, dZ, grad)
@@ -224,7 +224,9 @@ class Network:
                 product(A_prev.T, dZ, dW)
                 sum_rows.dot(dZ, db)  # db = 1 @ dZ, the sum over samples
             if layer:
-                dA = product(dZ, W_T, deltas[layer - 1])
+                if source is not None:  # W_T is a copy; the weights moved since
+                    np.copyto(W_T, source)
+                dA = back(dZ, W_T, deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
         return self.grads
 

@@ -8,8 +8,8 @@ written there and the activation overwrites it) and one per hidden layer for the
 gradients of the backward pass, made at its first call (:class:`Buffers`).
 Constants, scalars and vectors of ones, are read-only arrays shared by every network.
 Each layer multiplies through whichever of two NumPy routes suits its shape
-(:func:`product_for`), and prediction runs in chunks of rows sized to stay in cache
-(:func:`chunk_rows`).
+(:func:`product_for`, :func:`transposed_product`), and prediction runs in chunks of
+rows sized to stay in cache (:func:`chunk_rows`).
 """
 
 import functools
@@ -113,6 +113,29 @@ def product_for(W):
     both dimensions of the layer are large.
     """
     return np.matmul if min(W.shape) >= MATMUL_FROM else np.ndarray.dot
+
+
+#: Output widths of a layer whose back-propagated product ``dZ @ W.T`` runs faster
+#: from a contiguous copy of ``W.T``, made anew at each backward pass.
+NARROW_WIDTHS = range(2, 17)
+#: Fewest inputs of such a layer for which the copy pays for itself.
+NARROW_MIN_INPUTS = 32
+
+
+def transposed_product(W):
+    """Return how a layer multiplies by its ``W.T``: ``(product, W_T, source)``.
+
+    The backward pass writes ``dZ @ W.T`` into ``dA`` as ``product(dZ, W_T, dA)``,
+    where ``W_T`` is the view ``W.T`` itself if ``source`` is None, and otherwise a
+    contiguous copy of it, refreshed by ``np.copyto(W_T, source)`` before each use.
+    With only a few outputs, ``dZ`` has a few columns and BLAS multiplies it by the
+    transposed view two to three times slower than by the copy, which a layer of a
+    few thousand weights makes in about a microsecond.
+    """
+    n_in, n_out = W.shape
+    if n_out in NARROW_WIDTHS and n_in >= NARROW_MIN_INPUTS:
+        return np.matmul, np.empty((n_out, n_in), W.dtype), W.T
+    return product_for(W), W.T, None
 
 
 class Buffers:
