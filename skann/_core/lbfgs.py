@@ -9,8 +9,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .losses import LOSSES
+from .objective import loss_and_gradients
 from .stopping import DivergenceError
-from .training import TrainingResult, loss_and_gradients
+from .training import TrainingResult
 from .workspace import with_ones_column
 
 

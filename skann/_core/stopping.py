@@ -1,11 +1,15 @@
-"""When training stops: divergence, and no further improvement.
+"""When training stops: divergence, no further improvement, and Ctrl-C.
 
 ``DivergenceMonitor`` raises once training has clearly blown up. ``Plateau`` watches
 the monitored loss (the training loss, or the validation loss with early stopping),
 remembers the best parameters seen, and says when the loss has stopped improving.
+``deferred_interrupt`` lets a keyboard interrupt end training between epochs.
 """
 
+import contextlib
 import math
+import signal
+import threading
 
 import numpy as np
 
@@ -97,3 +101,26 @@ class Plateau:
     def restart(self):
         """Start counting again, after the learning rate was lowered."""
         self.count = 0
+
+
+@contextlib.contextmanager
+def deferred_interrupt():
+    """Turn Ctrl-C into a flag checked between epochs, so no step is cut in half.
+
+    Yields a dict whose ``"interrupted"`` entry becomes True on SIGINT. Signal
+    handlers can only be set in the main thread, the only one SIGINT reaches;
+    elsewhere this does nothing.
+    """
+    state = {"interrupted": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        state["interrupted"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)

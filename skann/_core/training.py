@@ -7,17 +7,15 @@ its updates, as in the seed's ``costs``; with several batches it is their weight
 mean. It is computed from the probabilities the steps leave in a ``LossLog``.
 """
 
-import contextlib
-import signal
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .losses import LOSSES
 from .losslog import LossLog
-from .penalty import add_l2_gradient, l2_penalty
-from .stopping import DivergenceMonitor, diverged
+from .objective import gradients, total_weight
+from .penalty import l2_penalty
+from .stopping import DivergenceMonitor, deferred_interrupt, diverged
 from .workspace import with_ones_column
 
 
@@ -37,7 +35,7 @@ class Dataset:
     @property
     def total_weight(self):
         """Sum of the sample weights; the number of samples when unweighted."""
-        return _total_weight(self.X, self.sample_weight)
+        return total_weight(self.X, self.sample_weight)
 
 
 @dataclass
@@ -73,70 +71,13 @@ class TrainingResult:
     best_epoch: int = None
 
 
-def gradients(network, loss, X, Y, sample_weight, alpha=0.0, scale=1.0, out=None):
-    """Forward and backward pass: ``scale`` times the gradient lands in ``flat_grads``.
-
-    Every solver evaluates the network through this function.
-
-    Parameters
-    ----------
-    network : Network
-    loss : BinaryCrossEntropy or CategoricalCrossEntropy
-        The loss fused with ``network.out_activation``.
-    X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,) or None
-    alpha : float, default=0.0
-        L2 penalty on the weights.
-    scale : float, default=1.0
-        Factor of the gradient (see ``optimizers.py``).
-    out : ndarray of shape (n_samples, n_outputs), default=None
-        Where to write the probabilities.
-
-    Returns
-    -------
-    P : ndarray of shape (n_samples, n_outputs)
-        The probabilities at the current parameters, from which the loss follows.
-    """
-    P = network.forward(X, out=out)
-    dZ = network.output_gradient(X.shape[0])
-    network.backward(X, loss.gradient(Y, P, sample_weight, out=dZ, scale=scale))
-    if alpha:
-        add_l2_gradient(network, alpha, _total_weight(X, sample_weight), scale)
-    return P
-
-
-def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
-    """Loss at the current parameters; their gradient lands in ``flat_grads``.
-
-    Parameters
-    ----------
-    network, loss, X, Y, sample_weight, alpha
-        As in :func:`gradients`.
-
-    Returns
-    -------
-    loss : float
-        The loss, penalty included.
-    """
-    P = gradients(network, loss, X, Y, sample_weight, alpha)
-    value = loss.loss(Y, P, sample_weight)
-    if alpha:
-        value += l2_penalty(network, alpha, _total_weight(X, sample_weight))
-    return value
-
-
-def _total_weight(X, sample_weight):
-    return X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-
-
 def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
     """One evaluation of the gradient, then one update.
 
     Parameters
     ----------
     network, loss, X, Y, sample_weight, alpha
-        As in :func:`gradients`.
+        As in :func:`objective.gradients`.
     optimizer : object with ``gradient_scale`` and ``apply(params, grads)``
     P : ndarray of shape (n_samples, n_outputs)
         Receives the probabilities before the update, from which the loss follows.
@@ -148,7 +89,7 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
     """
     penalty = 0.0
     if alpha:
-        penalty = l2_penalty(network, alpha, _total_weight(X, sample_weight))
+        penalty = l2_penalty(network, alpha, total_weight(X, sample_weight))
     gradients(
         network, loss, X, Y, sample_weight, alpha, optimizer.gradient_scale, out=P
     )
@@ -187,7 +128,7 @@ def run_epoch(network, loss, optimizer, data, batch_size, P, alpha=0.0):
             network, loss, optimizer, X[rows], Y[rows], w_batch, P[rows], alpha
         )
         if alpha:
-            penalty += value * _total_weight(X[rows], w_batch)
+            penalty += value * total_weight(X[rows], w_batch)
     return penalty / data.total_weight
 
 
@@ -196,29 +137,6 @@ def accuracy(Y, P, out_activation):
     if out_activation == "softmax":
         return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
     return float(np.mean(np.all((P >= 0.5) == (Y > 0.5), axis=1)))
-
-
-@contextlib.contextmanager
-def deferred_interrupt():
-    """Turn Ctrl-C into a flag checked between epochs, so no step is cut in half.
-
-    Yields a dict whose ``"interrupted"`` entry becomes True on SIGINT. Signal
-    handlers can only be set in the main thread, the only one SIGINT reaches;
-    elsewhere this does nothing.
-    """
-    state = {"interrupted": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
-
-    def handler(signum, frame):
-        state["interrupted"] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield state
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def train(
