@@ -130,6 +130,7 @@ html_show_sourcelink = False
 
 # -- Docstring clean-up -----------------------------------------------------------
 
+
 def _skip_routing_methods(app, what, name, obj, skip, options):
     # scikit-learn generates set_fit_request and its siblings for each estimator,
     # for its metadata routing; their docstrings point into scikit-learn's
