@@ -43,7 +43,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier
-from skann._core.workspace import product_for
+from skann._core.workspace import product_for, transposed_product
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 AND_Y = np.array([0, 0, 0, 1])
@@ -182,6 +182,7 @@ def products_alone(layer_sizes, n_rows, batch_size, dtype, tries=3):
     dW = [np.empty_like(w) for w in W]
     dA = [np.empty_like(a) for a in A]
     routes = [product_for(w) for w in W]
+    back = [transposed_product(w) for w in W]
     best = np.inf
     for _ in range(tries):
         start = time.perf_counter()
@@ -190,7 +191,10 @@ def products_alone(layer_sizes, n_rows, batch_size, dtype, tries=3):
         for layer in reversed(range(len(W))):
             routes[layer](A[layer].T, A[layer + 1], out=dW[layer])
             if layer:
-                routes[layer](A[layer + 1], W[layer].T, out=dA[layer])
+                product, W_T, source = back[layer]
+                if source is not None:
+                    np.copyto(W_T, source)
+                product(A[layer + 1], W_T, dA[layer])
         best = min(best, time.perf_counter() - start)
     return best * -(-n_rows // rows)
 
