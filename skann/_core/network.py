@@ -224,7 +224,7 @@ class Network:
                 product(A_prev.T, dZ, dW)
                 sum_rows.dot(dZ, db)  # db = 1 @ dZ, the sum over samples
             if layer:
-                if source is not None:  # W_T is a copy; the weights moved since
+                if source is not None:  # refresh the copy: the weights have moved
                     np.copyto(W_T, source)
                 dA = back(dZ, W_T, deltas[layer - 1])
                 dZ = self._hidden.derivative(A_prev, dA)
