@@ -49,6 +49,21 @@ def test_softmax_rows_are_probabilities(rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [1.0, 40.0, 300.0, 1e4])
+def test_softmax_with_and_without_its_shift_agree(rng, dtype, scale):
+    # Within half the exponent range the logits go to exp unshifted; beyond it, in
+    # float32 from 44 and in float64 from 354, each row's maximum is subtracted.
+    Z = (rng.randn(50, 6) * scale).astype(dtype)
+    P = OUTPUT_ACTIVATIONS["softmax"].forward(Z.copy())
+    Z64 = Z.astype(np.float64)
+    shifted = np.exp(Z64 - Z64.max(axis=1, keepdims=True))
+    expected = shifted / shifted.sum(axis=1, keepdims=True)
+    assert P.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(P, expected, rtol=tol, atol=np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["logistic", "softmax", "tanh", "relu", "identity"])
 def test_no_overflow_at_large_inputs(name, dtype):
     act = {**ACTIVATIONS, **OUTPUT_ACTIVATIONS}[name]
