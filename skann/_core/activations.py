@@ -117,7 +117,7 @@ class Softmax:
     def forward(self, Z):
         """Overwrite ``Z`` with the row-wise softmax of ``Z`` and return it."""
         bound = _UNSHIFTED_BOUND[Z.dtype]
-        # NaN fails both comparisons, and takes the shifted path as before.
+        # A NaN fails the comparison, and Z takes the shifted path as before.
         inside = np.maximum.reduce(Z, axis=None) <= bound
         if not (inside and np.minimum.reduce(Z, axis=None) >= -bound):
             Z -= _row_max(Z)
