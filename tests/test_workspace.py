@@ -3,19 +3,23 @@
 import numpy as np
 import pytest
 
+from skann._core.activations import _zeros_like
 from skann._core.losses import LOSSES
 from skann._core.losslog import LossLog
 from skann._core.network import Network
 from skann._core.optimizers import UPDATE_BLOCK, GradientDescent, subtract_scaled
 from skann._core.training import Dataset, train
 from skann._core.workspace import (
+    ALIGNMENT,
     MATMUL_FROM,
     NARROW_MIN_INPUTS,
     Buffers,
+    aligned_empty,
     chunk_rows,
     product_for,
     scalar,
     transposed_product,
+    with_ones_column,
 )
 
 
@@ -193,6 +197,41 @@ def test_buffers_hand_out_the_same_views_until_they_grow():
     assert np.shares_memory(smaller[0], first[0])
     buffers.views(20)
     assert buffers.views(10) is not first and buffers.capacity == 20
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.bool_])
+@pytest.mark.parametrize("shape", [(1,), (3, 5), (7, 1, 9), 129])
+def test_aligned_empty_starts_on_a_cache_line(shape, dtype):
+    # Enough allocations that a 16-byte aligned allocator lands off a line often.
+    for _ in range(8):
+        A = aligned_empty(shape, dtype)
+        assert A.ctypes.data % ALIGNMENT == 0
+        assert A.shape == np.empty(shape).shape and A.dtype == dtype
+        assert A.flags.c_contiguous and A.flags.writeable
+    A[...] = 1
+    assert np.all(A == 1)
+
+
+def test_every_buffer_of_a_training_step_is_aligned(rng):
+    net = Network.initialize((30, 64, 16, 3), "relu", "softmax", 0.1, rng)
+    X = with_ones_column(rng.randn(100, 30))
+    net.backward(X, net.forward(X).copy())
+    buffers = [
+        X,
+        net.flat_params,
+        net.flat_grads,
+        *net._activations.views(100),
+        *net._deltas.views(100),
+        *[
+            W_T
+            for _, _, _, _, _, (_, W_T, source) in net._backward_order
+            if source is not None
+        ],
+        _zeros_like(net._activations.views(100)[0]),
+        LossLog(LOSSES["softmax"], 100, 3, np.float64, True).rows(),
+    ]
+    assert len(buffers) == 12
+    assert [A.ctypes.data % ALIGNMENT for A in buffers] == [0] * len(buffers)
 
 
 def test_a_network_that_only_predicts_holds_no_backward_buffers(rng):

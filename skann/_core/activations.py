@@ -10,7 +10,7 @@ import functools
 import numpy as np
 from scipy.special import expit
 
-from .workspace import ZERO, ones
+from .workspace import ZERO, aligned_empty, ones
 
 #: Largest array of zeros that ReLU keeps; larger inputs compare against a scalar.
 ZEROS_MAX_BYTES = 16 * 2**20
@@ -21,7 +21,8 @@ ZEROS_MIN_SIZE = 256
 
 @functools.lru_cache(maxsize=8)
 def _zeros(shape, dtype):
-    zeros = np.zeros(shape, dtype)
+    zeros = aligned_empty(shape, dtype)
+    zeros[...] = 0
     zeros.flags.writeable = False
     return zeros
 

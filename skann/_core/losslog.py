@@ -14,6 +14,8 @@ each epoch; the values are the same.
 
 import numpy as np
 
+from .workspace import aligned_empty
+
 #: Largest buffer of probabilities kept for losses computed later ...
 DEFERRED_BYTES = 256 * 1024
 #: ... holding at most this many epochs.
@@ -41,7 +43,7 @@ class LossLog:
             row_bytes = n_samples * n_outputs * np.dtype(dtype).itemsize
             epochs = int(np.clip(DEFERRED_BYTES // row_bytes, 1, DEFERRED_EPOCHS))
         self.loss = loss
-        self._P = np.empty((epochs, n_samples, n_outputs), dtype)
+        self._P = aligned_empty((epochs, n_samples, n_outputs), dtype)
         self._penalties = [0.0] * epochs
         self._held = 0
 

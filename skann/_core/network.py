@@ -17,7 +17,13 @@ allocates almost nothing.
 import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .workspace import Buffers, ones, product_for, transposed_product
+from .workspace import (
+    Buffers,
+    aligned_empty,
+    ones,
+    product_for,
+    transposed_product,
+)
 
 
 class Network:
@@ -49,8 +55,11 @@ class Network:
     def __init__(self, coefs, intercepts, activation, out_activation):
         dtype = np.result_type(*coefs, *intercepts)
         stacked = [np.vstack([W, b[np.newaxis]]) for W, b in zip(coefs, intercepts)]
-        self.flat_params = np.concatenate([B.ravel() for B in stacked]).astype(dtype)
-        self.flat_grads = np.zeros_like(self.flat_params)
+        n_params = sum(B.size for B in stacked)
+        self.flat_params = aligned_empty(n_params, dtype)
+        np.concatenate([B.ravel() for B in stacked], out=self.flat_params)
+        self.flat_grads = aligned_empty(n_params, dtype)
+        self.flat_grads[:] = 0
         shapes = [B.shape for B in stacked]
         self.blocks = _views(self.flat_params, shapes)
         self.grad_blocks = _views(self.flat_grads, shapes)

@@ -16,6 +16,27 @@ import functools
 
 import numpy as np
 
+#: Bytes to which every buffer's first element is aligned: a cache line, and the
+#: width of the widest vector registers.
+ALIGNMENT = 64
+
+
+def aligned_empty(shape, dtype, alignment=ALIGNMENT):
+    """Return an uninitialised C-ordered array whose data starts on ``alignment`` bytes.
+
+    The allocator aligns large arrays to 16 bytes only, so where a buffer starts
+    within a cache line changes from one allocation to the next, and with it the
+    speed of every pass over it: an element-wise pass or an outer product writing a
+    misaligned ``(256, 256)`` float64 buffer was measured up to 1.6 times slower.
+    Aligning the buffers makes a step's speed the same from one fit to the next.
+    """
+    dtype = np.dtype(dtype)
+    n_bytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(n_bytes + alignment, np.uint8)
+    start = -raw.ctypes.data % alignment
+    return raw[start : start + n_bytes].view(dtype).reshape(shape)
+
+
 #: Distinct batch sizes whose views are kept: training has two (the batch and a
 #: shorter last batch), prediction in chunks two more.
 MAX_CACHED_SIZES = 8
@@ -65,7 +86,7 @@ def with_ones_column(X):
     """
     if X.nbytes > ONES_COLUMN_MAX_BYTES:
         return X
-    X_ones = np.empty((X.shape[0], X.shape[1] + 1), X.dtype)
+    X_ones = aligned_empty((X.shape[0], X.shape[1] + 1), X.dtype)
     X_ones[:, :-1] = X
     X_ones[:, -1] = 1
     return X_ones
@@ -134,7 +155,7 @@ def transposed_product(W):
     """
     n_in, n_out = W.shape
     if n_out in NARROW_WIDTHS and n_in >= NARROW_MIN_INPUTS:
-        return np.matmul, np.empty((n_out, n_in), W.dtype), W.T
+        return np.matmul, aligned_empty((n_out, n_in), W.dtype), W.T
     return product_for(W), W.T, None
 
 
@@ -169,7 +190,9 @@ class Buffers:
     def _make_views(self, n_samples):
         if n_samples > self.capacity:
             self.capacity = n_samples
-            self._arrays = [np.empty((n_samples, w), self.dtype) for w in self.widths]
+            self._arrays = [
+                aligned_empty((n_samples, w), self.dtype) for w in self.widths
+            ]
             self._views.clear()
         if len(self._views) >= MAX_CACHED_SIZES:
             self._views.clear()
