@@ -1,22 +1,23 @@
 """The training loop: epochs made of batches made of steps.
 
 ``train`` runs the epochs and decides when to stop; ``run_epoch`` makes one pass over
-the (shuffled) data in batches; ``train_step`` is one forward pass, gradient,
-backward pass and update. The loss recorded for an epoch is the one computed before
-its updates, as in the seed's ``costs``; with several batches it is their weighted
-mean. It is computed from the probabilities the steps leave in a ``LossLog``.
+the (shuffled) data in batches (see ``batches.py``); ``train_step`` is one forward
+pass, gradient, backward pass and update. The loss recorded for an epoch is the one
+computed before its updates, as in the seed's ``costs``; with several batches it is
+their weighted mean. It is computed from the probabilities the steps leave in a
+``LossLog``.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .batches import Batches
 from .losses import LOSSES
 from .losslog import LossLog
 from .objective import gradients, total_weight
 from .penalty import l2_penalty
 from .stopping import DivergenceMonitor, deferred_interrupt, diverged
-from .workspace import with_ones_column
 
 
 @dataclass
@@ -26,16 +27,6 @@ class Dataset:
     X: np.ndarray
     Y: np.ndarray
     sample_weight: np.ndarray = None
-
-    def take(self, order):
-        """Return the rows in ``order``, as a new Dataset."""
-        w = None if self.sample_weight is None else self.sample_weight[order]
-        return Dataset(self.X[order], self.Y[order], w)
-
-    @property
-    def total_weight(self):
-        """Sum of the sample weights; the number of samples when unweighted."""
-        return total_weight(self.X, self.sample_weight)
 
 
 @dataclass
@@ -97,17 +88,15 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
     return penalty
 
 
-def run_epoch(network, loss, optimizer, data, batch_size, P, alpha=0.0):
-    """One pass over ``data`` in batches of ``batch_size`` rows.
+def run_epoch(network, loss, optimizer, batches, P, alpha=0.0):
+    """One pass over the data, a batch at a time.
 
     Parameters
     ----------
     network, loss, optimizer, alpha
         As in :func:`train_step`.
-    data : Dataset
-        The rows in the order to visit them.
-    batch_size : int
-        Rows per step; the last batch may be smaller.
+    batches : Batches
+        The epoch's batches, in the order to visit them.
     P : ndarray of shape (n_samples, n_outputs)
         Receives the probabilities of each batch before its update.
 
@@ -116,20 +105,14 @@ def run_epoch(network, loss, optimizer, data, batch_size, P, alpha=0.0):
     penalty : float
         Mean of the batches' L2 penalties, weighted by their total sample weights.
     """
-    n = data.X.shape[0]
-    X, Y, w = data.X, data.Y, data.sample_weight
-    if batch_size >= n:
-        return train_step(network, loss, optimizer, X, Y, w, P, alpha)
+    if batches.batch_size == batches.n_samples:
+        return train_step(network, loss, optimizer, *batches.whole, P, alpha)
     penalty = 0.0
-    for start in range(0, n, batch_size):
-        rows = slice(start, start + batch_size)
-        w_batch = None if w is None else w[rows]
-        value = train_step(
-            network, loss, optimizer, X[rows], Y[rows], w_batch, P[rows], alpha
-        )
+    for rows, X, Y, w in batches:
+        value = train_step(network, loss, optimizer, X, Y, w, P[rows], alpha)
         if alpha:
-            penalty += value * total_weight(X[rows], w_batch)
-    return penalty / data.total_weight
+            penalty += value * total_weight(X, w)
+    return penalty / total_weight(batches.Y, batches.sample_weight)
 
 
 def accuracy(Y, P, out_activation):
@@ -204,13 +187,12 @@ def train(
     """
     loss = LOSSES[network.out_activation]
     n = data.X.shape[0]
-    batch_size = n if batch_size is None else min(batch_size, n)
-    data = Dataset(with_ones_column(data.X), data.Y, data.sample_weight)
+    batches = Batches(data, n if batch_size is None else batch_size)
     result = TrainingResult()
     if validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
     monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
-    shuffled = shuffle and batch_size < n
+    shuffled = shuffle and batches.batch_size < n
     # Losses may wait when nothing in the loop below needs them at once.
     deferred = not shuffled and on_epoch is None and plateau is None
     deferred = deferred and validation is None
@@ -230,11 +212,10 @@ def train(
         deferred_interrupt() as interrupt,
     ):
         for epoch in range(epochs):
-            epoch_data = data.take(rng.permutation(n)) if shuffled else data
-            penalty = run_epoch(
-                network, loss, optimizer, epoch_data, batch_size, log.rows(), alpha
-            )
-            values = log.add(epoch_data.Y, epoch_data.sample_weight, penalty)
+            if shuffled:
+                batches.start_epoch(rng.permutation(n))
+            penalty = run_epoch(network, loss, optimizer, batches, log.rows(), alpha)
+            values = log.add(batches.Y, batches.sample_weight, penalty)
             if values:
                 record(values)
             result.n_iter += 1
@@ -264,7 +245,7 @@ def train(
                 else:
                     result.stopped = True
                     break
-        record(log.flush(data.Y, data.sample_weight))
+        record(log.flush(batches.Y, batches.sample_weight))
         if not np.isfinite(network.flat_params).all():
             raise diverged(
                 result.n_iter, "the weights stopped being finite", optimizer.lr
