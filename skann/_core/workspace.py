@@ -71,7 +71,8 @@ def ones(n, dtype):
     return vector
 
 
-#: Largest input that training copies with a column of ones.
+#: Largest input copied whole with a column of ones: a single batch (full-batch
+#: training, L-BFGS). Training in batches copies large inputs a batch at a time.
 ONES_COLUMN_MAX_BYTES = 128 * 2**20
 
 
