@@ -37,6 +37,12 @@ def _clipped_log(P, out=None):
     return np.log(clipped, out=clipped)
 
 
+def _sum_outputs(A):
+    # matmul sums the rows of a stack of epochs in BLAS; ndarray.dot falls back to a
+    # slow loop beyond two dimensions (37 us against 6 us for an epoch of 1797 x 10).
+    return np.matmul(A, ones(A.shape[-1], A.dtype))
+
+
 class CrossEntropy:
     """What both cross-entropies share: the mean, the gradient, the baseline."""
 
@@ -124,7 +130,7 @@ class BinaryCrossEntropy(CrossEntropy):
         # bit for bit when y is 0 or 1.
         q = np.subtract(P, np.subtract(scalar(1.0, Y.dtype), Y))
         log_q = _clipped_log(np.abs(q, out=q), out=q)
-        return log_q.dot(ones(P.shape[-1], P.dtype))  # summed over the outputs
+        return _sum_outputs(log_q)
 
 
 class CategoricalCrossEntropy(CrossEntropy):
@@ -133,7 +139,7 @@ class CategoricalCrossEntropy(CrossEntropy):
     def _log_likelihoods(self, Y, P):
         # With one 1 per row of Y, sum_k y_k log p_k is the log of the one
         # probability sum_k y_k p_k: only n_samples values go through the log.
-        observed = np.multiply(Y, P).dot(ones(P.shape[-1], P.dtype))
+        observed = _sum_outputs(np.multiply(Y, P))
         return _clipped_log(observed, out=observed)
 
 
