@@ -112,6 +112,8 @@ def run_epoch(network, loss, optimizer, batches, P, alpha=0.0):
         value = train_step(network, loss, optimizer, X, Y, w, P[rows], alpha)
         if alpha:
             penalty += value * total_weight(X, w)
+    if not alpha:
+        return penalty  # 0.0, without summing the weights again
     return penalty / total_weight(batches.Y, batches.sample_weight)
 
 
