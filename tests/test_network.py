@@ -6,7 +6,7 @@ import pytest
 from skann._core.activations import ACTIVATIONS
 from skann._core.losses import LOSSES
 from skann._core.network import Network
-from skann._core.workspace import with_ones_column
+from skann._core.workspace import MAX_CACHED_SIZES, with_ones_column
 
 
 def _targets(rng, kind, n):
@@ -102,3 +102,24 @@ def test_forward_buffers_serve_smaller_batches(rng):
     net = Network.initialize((3, 4, 2), "relu", "softmax", 1.0, rng)
     full = net.forward(X).copy()
     np.testing.assert_allclose(net.forward(X[:3]), full[:3], rtol=1e-12)
+
+
+def test_backward_reads_its_own_forward_after_the_buffers_grow(rng):
+    X, Y = rng.randn(6, 3), np.eye(2)[rng.randint(0, 2, 6)]
+    net = Network.initialize((3, 8, 5, 2), "relu", "softmax", 1.0, rng)
+    loss = LOSSES["softmax"]
+
+    def gradient(X):
+        P = net.forward(X)
+        net.backward(X, loss.gradient(Y, P, out=net.output_gradient(X.shape[0])))
+        return net.flat_grads.copy()
+
+    before = gradient(X)
+    assert np.count_nonzero(before) > before.size // 2
+    net.forward(rng.randn(40, 3))  # the activations' buffers grow
+    np.testing.assert_array_equal(gradient(X), before)
+    np.testing.assert_allclose(gradient(with_ones_column(X)), before, rtol=1e-12)
+    for n in range(1, 30):  # more shapes than are kept
+        net.forward(rng.randn(n, 3))
+    assert len(net._passes) <= MAX_CACHED_SIZES
+    np.testing.assert_array_equal(gradient(X), before)

@@ -117,7 +117,7 @@ def test_float32_step_stays_float32(rng, kind):
     assert isinstance(value, float) and P.dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads)
     expected = net.flat_params - net.flat_grads
-    GradientDescent(0.1).apply([net.flat_params], [net.flat_grads])
+    GradientDescent(0.1).apply(net.flat_params, net.flat_grads)
     assert net.flat_params.dtype == np.float32
     np.testing.assert_array_equal(net.flat_params, expected)
 
@@ -222,11 +222,7 @@ def test_every_buffer_of_a_training_step_is_aligned(rng):
         net.flat_grads,
         *net._activations.views(100),
         *net._deltas.views(100),
-        *[
-            W_T
-            for _, _, _, _, _, (_, W_T, source) in net._backward_order
-            if source is not None
-        ],
+        *[W_T for _, W_T, source in net._transposed if source is not None],
         _zeros_like(net._activations.views(100)[0]),
         LossLog(LOSSES["softmax"], 100, 3, np.float64, True).rows(),
     ]

@@ -44,12 +44,15 @@ class LossLog:
             epochs = int(np.clip(DEFERRED_BYTES // row_bytes, 1, DEFERRED_EPOCHS))
         self.loss = loss
         self._P = aligned_empty((epochs, n_samples, n_outputs), dtype)
+        # Views made once: on data as small as the AND gate, making a view at every
+        # epoch was a hundredth of the epoch.
+        self._rows = list(self._P)
         self._penalties = [0.0] * epochs
         self._held = 0
 
     def rows(self):
         """Return the ``(n_samples, n_outputs)`` array for the next epoch's steps."""
-        return self._P[self._held]
+        return self._rows[self._held]
 
     def add(self, Y, sample_weight, penalty=0.0):
         """Close the epoch whose probabilities are in :meth:`rows`.

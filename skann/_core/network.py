@@ -18,6 +18,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .workspace import (
+    MAX_CACHED_SIZES,
     Buffers,
     aligned_empty,
     ones,
@@ -73,33 +74,15 @@ class Network:
         self._functions = [self._hidden] * (len(coefs) - 1)
         self._functions.append(OUTPUT_ACTIVATIONS[out_activation])
         self._products = [product_for(W) for W in coefs]
-        n_layers = len(coefs)
-        # What each pass takes of each layer, in the order it takes them.
-        self._forward_order = list(
-            zip(
-                self.blocks,
-                self.coefs,
-                # Adding a row costs NumPy a broadcast, adding a 0-d array does not.
-                [b.reshape(()) if b.size == 1 else b for b in self.intercepts],
-                [f.forward for f in self._functions],
-                self._products,
-            )
-        )
-        self._backward_order = list(
-            zip(
-                range(n_layers),
-                self.grad_blocks,
-                self.grads[:n_layers],
-                self.grads[n_layers:],
-                self._products,
-                [transposed_product(W) for W in self.coefs],
-            )
-        )[::-1]
+        self._transposed = [transposed_product(W) for W in self.coefs]
         widths = [W.shape[1] for W in coefs]
         self._activations = Buffers(widths, dtype)
         # One gradient buffer per layer: the output layer's receives the loss's dZ,
         # so the probabilities stay where the forward pass left them.
         self._deltas = Buffers(widths, dtype)
+        # What each pass hands each layer, arranged once per shape of input: on data
+        # as small as the AND gate, finding it at every call took a tenth of a step.
+        self._passes = _ByShape(self._arrange_forward, self._activations)
 
     @classmethod
     def initialize(
@@ -174,21 +157,44 @@ class Network:
             ``out``, or a view of a buffer the network reuses: copy it to keep it
             past the next call of :meth:`forward`.
         """
-        activations = self._activations.views(X.shape[0])
-        if out is not None:
-            activations = [*activations[:-1], out]
+        hidden, output = self._passes[X.shape].forward
         A = X
-        # product(A, W, Z) writes A @ W into Z, by the faster route for this layer.
-        for (block, W, b, activate, product), Z in zip(
-            self._forward_order, activations
-        ):
-            if A.shape[1] == block.shape[0]:  # A ends with a column of ones
-                product(A, block, Z)
-            else:
-                product(A, W, Z)
+        # product(A, W, Z) writes A @ W into Z, by the faster route for this layer;
+        # b is None where A ends with a column of ones and W holds the biases.
+        for product, W, b, activate, Z in hidden:
+            product(A, W, Z)
+            if b is not None:
                 Z += b
             A = activate(Z)
-        return A
+        product, W, b, activate, Z = output
+        if out is not None:
+            Z = out
+        product(A, W, Z)
+        if b is not None:
+            Z += b
+        return activate(Z)
+
+    def _arrange_forward(self, shape):
+        """Return the :class:`_Passes` of inputs of ``shape``, its forward arranged."""
+        n_samples, n_inputs = shape
+        activations = self._activations.views(n_samples)
+        layers = []
+        for layer, (Z, block, W, b, function, product) in enumerate(
+            zip(
+                activations,
+                self.blocks,
+                self.coefs,
+                self.intercepts,
+                self._functions,
+                self._products,
+            )
+        ):
+            if layer == 0 and n_inputs == block.shape[0]:  # X ends with ones
+                W, b = block, None
+            elif b.size == 1:
+                b = b.reshape(())  # a 0-d array is added without a broadcast
+            layers.append((product, W, b, function.forward, Z))
+        return _Passes((layers[:-1], layers[-1]), activations)
 
     def output_gradient(self, n_samples):
         """Return the buffer for the gradient of the loss with respect to the logits.
@@ -221,23 +227,89 @@ class Network:
         grads : list of ndarray
             Gradients in the order of :attr:`params`; buffers the network reuses.
         """
-        n_samples = X.shape[0]
-        activations = self._activations.views(n_samples)
-        deltas = self._deltas.views(n_samples)
-        sum_rows = ones(n_samples, self.flat_params.dtype)
-        for layer, grad, dW, db, product, (back, W_T, source) in self._backward_order:
-            A_prev = activations[layer - 1] if layer else X
-            if A_prev.shape[1] == grad.shape[0]:  # A_prev ends with a column of ones
-                product(A_prev.T, dZ, grad)
-            else:
-                product(A_prev.T, dZ, dW)
-                sum_rows.dot(dZ, db)  # db = 1 @ dZ, the sum over samples
-            if layer:
-                if source is not None:  # refresh the copy: the weights have moved
-                    np.copyto(W_T, source)
-                dA = back(dZ, W_T, deltas[layer - 1])
-                dZ = self._hidden.derivative(A_prev, dA)
+        passes = self._passes[X.shape]
+        if passes.backward is None:
+            passes.backward = self._arrange_backward(X.shape, passes.activations)
+        hidden, first, sum_rows = passes.backward
+        derivative = self._hidden.derivative
+        # From the output layer down to the second; no hidden layer's input ends
+        # with ones, so each takes its bias gradient as 1 @ dZ, the sum over samples.
+        for product, A_prev, A_prev_T, dW, db, back, W_T, source, dA in hidden:
+            product(A_prev_T, dZ, dW)
+            sum_rows.dot(dZ, db)
+            if source is not None:  # refresh the copy: the weights have moved
+                np.copyto(W_T, source)
+            dZ = derivative(A_prev, back(dZ, W_T, dA))
+        product, dW, db = first
+        product(X.T, dZ, dW)
+        if db is not None:
+            sum_rows.dot(dZ, db)
         return self.grads
+
+    def _arrange_backward(self, shape, activations):
+        """Return ``(hidden, first, sum_rows)``: what :meth:`backward` hands each layer.
+
+        ``activations`` are the buffers the forward pass of this shape writes to.
+        """
+        n_samples, n_inputs = shape
+        deltas = self._deltas.views(n_samples)
+        n_layers = len(self.coefs)
+        hidden = [
+            (
+                self._products[layer],
+                activations[layer - 1],
+                activations[layer - 1].T,
+                self.grads[layer],
+                self.grads[n_layers + layer],
+                *self._transposed[layer],
+                deltas[layer - 1],
+            )
+            for layer in reversed(range(1, n_layers))
+        ]
+        if n_inputs == self.grad_blocks[0].shape[0]:  # X ends with ones
+            first = self._products[0], self.grad_blocks[0], None
+        else:
+            first = self._products[0], self.grads[0], self.grads[n_layers]
+        return hidden, first, ones(n_samples, self.flat_params.dtype)
+
+
+class _Passes:
+    """What the forward pass hands each layer and, once needed, the backward pass.
+
+    Both view the same ``activations``, so that the backward pass reads what the
+    forward pass of the same shape wrote, even after the buffers have grown.
+    """
+
+    __slots__ = ("forward", "backward", "activations")
+
+    def __init__(self, forward, activations):
+        self.forward = forward
+        self.backward = None
+        self.activations = activations
+
+
+class _ByShape(dict):
+    """The :class:`_Passes` of each shape of input, arranged at its first use.
+
+    Parameters
+    ----------
+    arrange : callable
+        ``arrange(shape)`` returns the passes of inputs of ``shape``.
+    buffers : Buffers
+        The activations they view. When these grow, the passes of smaller inputs
+        are dropped with the old buffers; at most ``MAX_CACHED_SIZES`` are kept.
+    """
+
+    def __init__(self, arrange, buffers):
+        super().__init__()
+        self._arrange = arrange
+        self._buffers = buffers
+
+    def __missing__(self, shape):
+        if shape[0] > self._buffers.capacity or len(self) >= MAX_CACHED_SIZES:
+            self.clear()
+        found = self[shape] = self._arrange(shape)
+        return found
 
 
 def _views(flat, shapes):

@@ -68,10 +68,15 @@ class GradientDescent:
         """Factor of the gradients :meth:`apply` takes: the learning rate."""
         return self.lr
 
-    def apply(self, params, scaled_grads):
-        """Apply one step from gradients times :attr:`gradient_scale`, in place."""
-        for p, g in zip(params, scaled_grads):
-            p -= g
+    def apply(self, param, scaled_grad):
+        """Step the flat parameters from their gradient times :attr:`gradient_scale`.
+
+        Parameters
+        ----------
+        param, scaled_grad : ndarray of shape (n_params,)
+            Every parameter of the network, updated in place, and its gradient.
+        """
+        param -= scaled_grad
 
     def get_state(self):
         """Return the state needed to resume, as a dict of arrays and numbers."""
@@ -118,7 +123,9 @@ class Momentum(GradientDescent):
             else:
                 p += v
 
-    apply = update  # the gradients it takes are plain ones
+    def apply(self, param, grad):
+        """Step the flat parameter vector from its plain gradient, in place."""
+        self.update([param], [grad])
 
     def get_state(self):
         """Return the velocities (``None`` before the first step)."""
@@ -171,7 +178,9 @@ class Adam(GradientDescent):
             s += (1 - self.beta_2) * (g * g)
             p -= step * m / (np.sqrt(s) + self.epsilon)
 
-    apply = update  # the gradients it takes are plain ones
+    def apply(self, param, grad):
+        """Step the flat parameter vector from its plain gradient, in place."""
+        self.update([param], [grad])
 
     def get_state(self):
         """Return the step count and both moment estimates."""

@@ -69,7 +69,7 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
     ----------
     network, loss, X, Y, sample_weight, alpha
         As in :func:`objective.gradients`.
-    optimizer : object with ``gradient_scale`` and ``apply(params, grads)``
+    optimizer : object with ``gradient_scale`` and ``apply(param, grad)``
     P : ndarray of shape (n_samples, n_outputs)
         Receives the probabilities before the update, from which the loss follows.
 
@@ -84,7 +84,7 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
     gradients(
         network, loss, X, Y, sample_weight, alpha, optimizer.gradient_scale, out=P
     )
-    optimizer.apply([network.flat_params], [network.flat_grads])
+    optimizer.apply(network.flat_params, network.flat_grads)
     return penalty
 
 
@@ -148,7 +148,7 @@ def train(
     network : Network
     data : Dataset
         Training data.
-    optimizer : object with ``gradient_scale``, ``apply(params, grads)`` and ``lr``
+    optimizer : object with ``gradient_scale``, ``apply(param, grad)`` and ``lr``
     epochs : int
         Largest number of epochs.
     batch_size : int, default=None
