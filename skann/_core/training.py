@@ -106,7 +106,8 @@ def run_epoch(network, loss, optimizer, batches, P, alpha=0.0):
         Mean of the batches' L2 penalties, weighted by their total sample weights.
     """
     if batches.batch_size == batches.n_samples:
-        return train_step(network, loss, optimizer, *batches.whole, P, alpha)
+        X, Y, w = batches.whole  # unpacked here: a call with *whole costs more
+        return train_step(network, loss, optimizer, X, Y, w, P, alpha)
     penalty = 0.0
     for rows, X, Y, w in batches:
         value = train_step(network, loss, optimizer, X, Y, w, P[rows], alpha)
