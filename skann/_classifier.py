@@ -24,12 +24,12 @@ from sklearn.utils.validation import (
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.lbfgs import train_lbfgs
-from ._core.network import Network
+from ._core.losses import LOSSES
+from ._core.network import CHUNK_BYTES, Network
 from ._core.optimizers import OPTIMIZERS
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau
-from ._core.training import Dataset, train
-from ._core.workspace import CHUNK_BYTES, chunk_rows
+from ._core.training import Dataset, Plan, train
 from ._threads import blas_threads
 
 #: Attributes of scikit-learn's callback machinery, torn down after fit by
@@ -408,11 +408,13 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if self.early_stopping and not incremental:
             data, validation = self._split_validation(data, y_index, rng)
         optimizer = None
+        loss = LOSSES[self._loss_name()]
         rows = X.shape[0] if self.batch_size is None else self.batch_size
         with blas_threads(min(rows, X.shape[0]), layer_sizes):
             if self.solver == "lbfgs":
                 result = train_lbfgs(
                     network,
+                    loss,
                     data,
                     self.epochs,
                     alpha=self.alpha,
@@ -421,14 +423,10 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 )
             else:
                 optimizer = self._optimizer(resume=incremental and continuing)
-                result = train(
-                    network,
-                    data,
-                    optimizer,
+                plan = Plan(
                     max_epochs,
                     batch_size=self.batch_size,
-                    shuffle=self.shuffle,
-                    rng=rng,
+                    rng=rng if self.shuffle else None,
                     alpha=self.alpha,
                     schedule=SCHEDULES[self.lr_schedule](self.lr, self.power_t),
                     plateau=None if incremental else self._plateau(validation),
@@ -437,6 +435,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     report=self._progress_printer(),
                     t=self.t_ if continuing else 0,
                 )
+                result = train(network, loss, optimizer, data, plan)
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
@@ -488,9 +487,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "binary, multiclass or multilabel-indicator targets."
             )
         self.n_outputs_ = 1 if self._label_type == "binary" else len(self.classes_)
-        self.out_activation_ = (
-            "softmax" if self._label_type == "multiclass" else "logistic"
-        )
+        self.out_activation_ = LOSSES[self._loss_name()].output_activation
         return self._encode_known_targets(y, dtype, exact=False)
 
     def _encode_known_targets(self, y, dtype, exact):
@@ -569,17 +566,24 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         train_parts, held_out = parts[0::2], parts[1::2]
         return Dataset(*train_parts), Dataset(*held_out)
 
+    def _loss_name(self):
+        """The loss of the fitted label type: one softmax, or independent sigmoids."""
+        if self._label_type == "multiclass":
+            return "categorical_cross_entropy"
+        return "binary_cross_entropy"
+
     def _optimizer(self, resume):
+        # Python floats: a NumPy float64 would make float32 updates run in float64.
         kwargs = {
             "gd": {},
-            "momentum": {"momentum": self.momentum, "nesterov": self.nesterov},
+            "momentum": {"momentum": float(self.momentum), "nesterov": self.nesterov},
             "adam": {
-                "beta_1": self.beta_1,
-                "beta_2": self.beta_2,
-                "epsilon": self.epsilon,
+                "beta_1": float(self.beta_1),
+                "beta_2": float(self.beta_2),
+                "epsilon": float(self.epsilon),
             },
         }[self.solver]
-        optimizer = OPTIMIZERS[self.solver](self.lr, **kwargs)
+        optimizer = OPTIMIZERS[self.solver](float(self.lr), **kwargs)
         if resume and self._optimizer_state_.get("solver") == self.solver:
             optimizer.lr = self._optimizer_state_["lr"]
             optimizer.set_state(self._optimizer_state_)
@@ -706,7 +710,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         out = np.empty((X.shape[0], n_columns), dtype=dtype)
         units = out[:, n_columns - self.n_outputs_ :]
         limit = min(CHUNK_BYTES, get_config()["working_memory"] * 2**20)
-        chunk = chunk_rows([W.shape[1] for W in self.coefs_], dtype, limit)
+        chunk = network.rows_per_chunk(limit)
         with (
             np.errstate(over="ignore", invalid="ignore"),
             blas_threads(min(chunk, X.shape[0]), self._layer_sizes()),

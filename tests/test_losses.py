@@ -17,7 +17,7 @@ def test_binary_loss_matches_sklearn_log_loss(rng, weighted):
     y = rng.randint(0, 2, 40)
     p = rng.uniform(0.01, 0.99, 40)
     w = rng.uniform(0.1, 3, 40) if weighted else None
-    ours = LOSSES["logistic"].loss(y[:, None].astype(float), p[:, None], w)
+    ours = LOSSES["binary_cross_entropy"].loss(y[:, None].astype(float), p[:, None], w)
     assert ours == pytest.approx(log_loss(y, p, sample_weight=w), rel=1e-12)
 
 
@@ -26,7 +26,7 @@ def test_categorical_loss_matches_sklearn_log_loss(rng, weighted):
     y = rng.randint(0, 4, 50)
     P = _probabilities(rng, 50, 4)
     w = rng.uniform(0.1, 3, 50) if weighted else None
-    ours = LOSSES["softmax"].loss(np.eye(4)[y], P, w)
+    ours = LOSSES["categorical_cross_entropy"].loss(np.eye(4)[y], P, w)
     assert ours == pytest.approx(log_loss(y, P, sample_weight=w), rel=1e-12)
 
 
@@ -34,10 +34,12 @@ def test_multilabel_loss_sums_labels_and_averages_samples(rng):
     Y = rng.randint(0, 2, (30, 3)).astype(float)
     P = rng.uniform(0.01, 0.99, (30, 3))
     expected = sum(log_loss(Y[:, j], P[:, j]) for j in range(3))
-    assert LOSSES["logistic"].loss(Y, P) == pytest.approx(expected, rel=1e-12)
+    assert LOSSES["binary_cross_entropy"].loss(Y, P) == pytest.approx(
+        expected, rel=1e-12
+    )
 
 
-@pytest.mark.parametrize("kind", ["logistic", "softmax"])
+@pytest.mark.parametrize("kind", sorted(LOSSES))
 def test_gradient_is_mean_reduced_p_minus_y(rng, kind):
     Y = np.eye(3)[rng.randint(0, 3, 10)]
     P = _probabilities(rng, 10, 3)
@@ -54,6 +56,24 @@ def test_zero_and_one_probabilities_give_finite_losses():
     P = np.array([[0.0], [1.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        value = LOSSES["logistic"].loss(Y, P)
+        value = LOSSES["binary_cross_entropy"].loss(Y, P)
     # The textbook clips at 1e-9, so each wrong certain answer costs -log(1e-9).
     assert value == pytest.approx(-np.log(1e-9), rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(LOSSES))
+def test_losses_of_stacked_epochs_are_each_epochs_loss(rng, kind):
+    Y = np.eye(3)[rng.randint(0, 3, 10)]
+    w = rng.uniform(0.5, 2, 10)
+    stacked = np.stack([_probabilities(rng, 10, 3) for _ in range(4)])
+    loss = LOSSES[kind]
+    np.testing.assert_allclose(
+        loss.loss(Y, stacked, w), [loss.loss(Y, P, w) for P in stacked], rtol=1e-14
+    )
+
+
+def test_registry_is_keyed_by_the_loss_and_names_its_output():
+    assert {k: v.output_activation for k, v in LOSSES.items()} == {
+        "binary_cross_entropy": "logistic",
+        "categorical_cross_entropy": "softmax",
+    }

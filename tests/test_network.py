@@ -1,24 +1,27 @@
-"""Back-propagation against central finite differences of the loss."""
+"""The network: layers, initialisation, back-propagation against finite differences."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from skann._core.activations import ACTIVATIONS
+from skann._core.layers import Dense
 from skann._core.losses import LOSSES
 from skann._core.network import Network
-from skann._core.workspace import MAX_CACHED_SIZES, with_ones_column
+
+LOSS_OF = {"binary": "binary_cross_entropy", "multilabel": "binary_cross_entropy"}
 
 
 def _targets(rng, kind, n):
     if kind == "binary":
-        return rng.randint(0, 2, (n, 1)).astype(float), "logistic"
+        return rng.randint(0, 2, (n, 1)).astype(float)
     if kind == "multiclass":
-        return np.eye(3)[rng.randint(0, 3, n)], "softmax"
-    return rng.randint(0, 2, (n, 3)).astype(float), "logistic"  # multilabel
+        return np.eye(3)[rng.randint(0, 3, n)]
+    return rng.randint(0, 2, (n, 3)).astype(float)  # multilabel
 
 
-def _loss(network, X, Y, w):
-    return LOSSES[network.out_activation].loss(Y, network.forward(X), w)
+def _loss(kind):
+    return LOSSES[LOSS_OF.get(kind, "categorical_cross_entropy")]
 
 
 @pytest.mark.parametrize("hidden", [(5,), (5, 4)])
@@ -28,52 +31,72 @@ def _loss(network, X, Y, w):
 def test_backward_matches_finite_differences(rng, hidden, kind, activation, weighted):
     n = 12
     X = rng.randn(n, 3)
-    Y, out = _targets(rng, kind, n)
+    Y, loss = _targets(rng, kind, n), _loss(kind)
     w = rng.uniform(0.2, 3.0, n) if weighted else None
-    net = Network.initialize((3, *hidden, Y.shape[1]), activation, out, 0.5, rng)
-    for b in net.intercepts:
-        b += rng.randn(*b.shape) * 0.1
+    net = Network.initialize(
+        (3, *hidden, Y.shape[1]), activation, loss.output_activation, 0.5, rng
+    )
+    net.params += rng.randn(net.params.size) * 0.1  # biases away from zero
 
-    loss = LOSSES[out]
-    P = net.forward(X)
-    grads = [g.copy() for g in net.backward(X, loss.gradient(Y, P, w, out=P))]
+    net.backward(loss.gradient(Y, net.forward(X), w))
+    grads = net.grads.copy()
 
-    h = 1e-6
-    for param, grad in zip(net.params, grads):
-        numeric = np.empty_like(param)
-        for idx in np.ndindex(param.shape):
-            saved = param[idx]
-            param[idx] = saved + h
-            up = _loss(net, X, Y, w)
-            param[idx] = saved - h
-            down = _loss(net, X, Y, w)
-            param[idx] = saved
-            numeric[idx] = (up - down) / (2 * h)
-        scale = max(np.abs(numeric).max(), 1e-8)
-        assert np.abs(grad - numeric).max() / scale < 1e-6
+    h, numeric = 1e-6, np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + h
+        up = loss.loss(Y, net.forward(X), w)
+        net.params[i] = saved - h
+        down = loss.loss(Y, net.forward(X), w)
+        net.params[i] = saved
+        numeric[i] = (up - down) / (2 * h)
+    scale = max(np.abs(numeric).max(), 1e-8)
+    assert np.abs(grads - numeric).max() / scale < 1e-6
 
 
-@pytest.mark.parametrize("hidden", [(5,), (5, 4)])
-def test_a_column_of_ones_adds_the_first_biases_in_the_product(rng, hidden):
-    X = rng.randn(9, 3)
-    Y, out = _targets(rng, "multiclass", 9)
-    net = Network.initialize((3, *hidden, 3), "relu", out, 0.5, rng)
-    net.flat_params += rng.randn(net.flat_params.size) * 0.1
-    loss = LOSSES[out]
+def test_layers_are_views_into_the_flat_vectors(rng):
+    net = Network.initialize((3, 5, 4, 2), "relu", "softmax", 0.5, rng)
+    assert len(net.layers) == 3 and all(isinstance(la, Dense) for la in net.layers)
+    for layer in net.layers:
+        for array, flat in ((layer.W, net.params), (layer.b, net.params)):
+            assert np.shares_memory(array, flat)
+        for array, flat in ((layer.dW, net.grads), (layer.db, net.grads)):
+            assert np.shares_memory(array, flat)
+    net.params[:] = np.arange(net.params.size)
+    np.testing.assert_array_equal(net.layers[0].W.ravel(), np.arange(15))
+    np.testing.assert_array_equal(net.layers[0].b, np.arange(15, 20))
 
-    P = net.forward(X).copy()
-    grads = [g.copy() for g in net.backward(X, loss.gradient(Y, P))]
-    X_ones = with_ones_column(X)
-    P_ones = net.forward(X_ones).copy()
-    grads_ones = net.backward(X_ones, loss.gradient(Y, P_ones))
 
-    assert X_ones.shape == (9, 4) and (X_ones[:, -1] == 1).all()
-    np.testing.assert_allclose(P_ones, P, rtol=1e-13)
-    for g_ones, g in zip(grads_ones, grads):
-        np.testing.assert_allclose(g_ones, g, rtol=1e-12, atol=1e-15)
-    for block, W, b in zip(net.blocks, net.coefs, net.intercepts):
-        assert np.shares_memory(block, W) and np.shares_memory(block, b)
-        np.testing.assert_array_equal(block, np.vstack([W, b]))
+def test_dense_forward_and_backward_are_the_textbook_formulas(rng):
+    W, b = rng.randn(3, 4), rng.randn(4)
+    layer = Dense(W, b, np.empty_like(W), np.empty_like(b), "relu")
+    A_prev = rng.randn(6, 3)
+    Z = A_prev @ W + b
+    np.testing.assert_allclose(layer.forward(A_prev), np.maximum(Z, 0), rtol=1e-14)
+    dZ = rng.randn(6, 4)
+    dA_prev = layer.backward(dZ)
+    np.testing.assert_allclose(layer.dW, A_prev.T @ dZ, rtol=1e-13)
+    np.testing.assert_allclose(layer.db, dZ.sum(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(dA_prev, dZ @ W.T, rtol=1e-13)
+    assert layer.backward(dZ, propagate=False) is None
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_a_sparse_input_gives_the_dense_results(rng, fmt):
+    X = rng.randn(10, 6) * (rng.rand(10, 6) < 0.3)
+    Y = np.eye(3)[rng.randint(0, 3, 10)]
+    loss = LOSSES["categorical_cross_entropy"]
+    results = []
+    for data in (X, sp.csr_matrix(X).asformat(fmt)):
+        net = Network.initialize(
+            (6, 5, 3), "relu", "softmax", 0.5, np.random.RandomState(0)
+        )
+        P = net.forward(data)
+        net.backward(loss.gradient(Y, P))
+        results.append((P, net.grads.copy()))
+    assert isinstance(results[1][0], np.ndarray)
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=1e-15)
 
 
 def test_initialize_layout_and_order():
@@ -85,7 +108,7 @@ def test_initialize_layout_and_order():
     for W, (n_in, n_out) in zip(net.coefs, [(2, 4), (4, 3), (3, 1)]):
         np.testing.assert_array_equal(W, (ref.randn(n_out, n_in) * 0.1).T)
     assert all(not b.any() for b in net.intercepts)
-    assert net.params[:3] == net.coefs and len(net.grads) == 6
+    assert net.params.size == 2 * 4 + 4 + 4 * 3 + 3 + 3 + 1
 
 
 def test_float32_network_stays_float32(rng):
@@ -93,33 +116,24 @@ def test_float32_network_stays_float32(rng):
     net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.1, rng, np.float32)
     P = net.forward(X)
     assert P.dtype == np.float32
-    grads = net.backward(X, P - np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0, 1, 0]])
-    assert all(g.dtype == np.float32 for g in grads)
+    net.backward(P - np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0, 1, 0]])
+    assert net.grads.dtype == np.float32
+    assert all(layer.dW.dtype == np.float32 for layer in net.layers)
 
 
-def test_forward_buffers_serve_smaller_batches(rng):
-    X = rng.randn(10, 3)
-    net = Network.initialize((3, 4, 2), "relu", "softmax", 1.0, rng)
-    full = net.forward(X).copy()
-    np.testing.assert_allclose(net.forward(X[:3]), full[:3], rtol=1e-12)
+def test_state_round_trip(rng):
+    net = Network.initialize((3, 4, 2), "relu", "softmax", 0.1, rng)
+    state = net.get_state()
+    before = net.forward(rng.randn(5, 3)).copy()
+    net.params += 1.0
+    net.set_state(state)
+    np.testing.assert_array_equal(net.params, state)
+    assert not np.shares_memory(state, net.params)
+    assert before.shape == (5, 2)
 
 
-def test_backward_reads_its_own_forward_after_the_buffers_grow(rng):
-    X, Y = rng.randn(6, 3), np.eye(2)[rng.randint(0, 2, 6)]
-    net = Network.initialize((3, 8, 5, 2), "relu", "softmax", 1.0, rng)
-    loss = LOSSES["softmax"]
-
-    def gradient(X):
-        P = net.forward(X)
-        net.backward(X, loss.gradient(Y, P, out=net.output_gradient(X.shape[0])))
-        return net.flat_grads.copy()
-
-    before = gradient(X)
-    assert np.count_nonzero(before) > before.size // 2
-    net.forward(rng.randn(40, 3))  # the activations' buffers grow
-    np.testing.assert_array_equal(gradient(X), before)
-    np.testing.assert_allclose(gradient(with_ones_column(X)), before, rtol=1e-12)
-    for n in range(1, 30):  # more shapes than are kept
-        net.forward(rng.randn(n, 3))
-    assert len(net._passes) <= MAX_CACHED_SIZES
-    np.testing.assert_array_equal(gradient(X), before)
+def test_rows_per_chunk_bounds_the_activations(rng):
+    net = Network.initialize((30, 64, 16, 3), "relu", "softmax", 0.1, rng)
+    row_bytes = (64 + 16 + 3) * 8
+    assert net.rows_per_chunk(1000 * row_bytes) == 1000
+    assert net.rows_per_chunk(1) == 1

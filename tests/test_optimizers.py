@@ -3,28 +3,62 @@
 import numpy as np
 import pytest
 
+from skann._core.losses import LOSSES
+from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
 from skann._core.schedules import SCHEDULES, Adaptive, Constant, InvScaling
+from skann._core.training import Dataset, Plan, train
 
 
 def _steps(rng, n=4):
-    return [rng.randn(3, 2) for _ in range(n)]
+    return [rng.randn(6) for _ in range(n)]
 
 
 def test_gradient_descent_is_the_seed_rule(rng):
-    W, b = rng.randn(3, 2), rng.randn(2)
-    gW, gb = rng.randn(3, 2), rng.randn(2)
-    expected = (W - 0.1 * gW, b - 0.1 * gb)
-    params = [W, b]
-    GradientDescent(lr=0.1).update(params, [gW, gb])
-    assert params[0] is W and params[1] is b
-    np.testing.assert_array_equal(W, expected[0])
-    np.testing.assert_array_equal(b, expected[1])
+    params, grads = rng.randn(8), rng.randn(8)
+    expected = params - 0.1 * grads
+    W, b = params[:6].reshape(3, 2), params[6:]  # views, as a network's layers hold
+    GradientDescent(lr=0.1).update(params, grads)
+    np.testing.assert_array_equal(params, expected)
+    np.testing.assert_array_equal(W, expected[:6].reshape(3, 2))
+    np.testing.assert_array_equal(b, expected[6:])
+
+
+class SignDescent(GradientDescent):
+    """A new optimizer, written as the optimizers' module says: W -= lr * sign(dW)."""
+
+    name = "sign"
+
+    def update(self, params, grads):
+        params -= self.lr * np.sign(grads)
+
+
+def test_a_new_optimizer_written_the_documented_way_drives_training(rng):
+    X = rng.randn(30, 3)
+    Y = (X[:, :1] > 0).astype(float)
+    loss = LOSSES["binary_cross_entropy"]
+
+    def fit(optimizer):
+        net = Network.initialize(
+            (3, 4, 1), "relu", "logistic", 0.5, np.random.RandomState(0)
+        )
+        train(net, loss, optimizer, Dataset(X, Y), Plan(3))
+        return net.params
+
+    # Its rule, by hand: three steps of lr * sign of the full-batch gradient.
+    net = Network.initialize(
+        (3, 4, 1), "relu", "logistic", 0.5, np.random.RandomState(0)
+    )
+    for _ in range(3):
+        net.backward(loss.gradient(Y, net.forward(X)))
+        net.params -= 0.01 * np.sign(net.grads)
+    np.testing.assert_array_equal(fit(SignDescent(0.01)), net.params)
+    assert np.abs(fit(SignDescent(0.01)) - fit(GradientDescent(0.01))).max() > 1e-3
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_momentum_matches_the_heavy_ball_formula(rng, nesterov):
-    p0 = rng.randn(3, 2)
+    p0 = rng.randn(6)
     grads = _steps(rng)
     lr, mu = 0.05, 0.8
     p, v = p0.copy(), np.zeros_like(p0)
@@ -34,21 +68,21 @@ def test_momentum_matches_the_heavy_ball_formula(rng, nesterov):
     ours = p0.copy()
     opt = Momentum(lr, momentum=mu, nesterov=nesterov)
     for g in grads:
-        opt.update([ours], [g])
+        opt.update(ours, g)
     np.testing.assert_allclose(ours, p, rtol=1e-12)
 
 
 def test_momentum_zero_is_gradient_descent(rng):
-    p0, grads = rng.randn(3, 2), _steps(rng)
+    p0, grads = rng.randn(6), _steps(rng)
     a, b = p0.copy(), p0.copy()
     for g in grads:
-        Momentum(0.1, momentum=0.0).update([a], [g])
-        GradientDescent(0.1).update([b], [g])
+        Momentum(0.1, momentum=0.0).update(a, g)
+        GradientDescent(0.1).update(b, g)
     np.testing.assert_allclose(a, b, rtol=1e-14)
 
 
 def test_adam_matches_the_paper(rng):
-    p0 = rng.randn(3, 2)
+    p0 = rng.randn(6)
     grads = _steps(rng, 6)
     lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
     p, m, s = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
@@ -63,25 +97,25 @@ def test_adam_matches_the_paper(rng):
     ours = p0.copy()
     opt = Adam(lr, b1, b2, eps)
     for g in grads:
-        opt.update([ours], [g])
+        opt.update(ours, g)
     np.testing.assert_allclose(ours, p, rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["momentum", "adam"])
 def test_state_round_trip_resumes_the_same_path(rng, name):
-    p0, grads = rng.randn(3, 2), _steps(rng, 6)
+    p0, grads = rng.randn(6), _steps(rng, 6)
     straight = p0.copy()
     opt = OPTIMIZERS[name](0.01)
     for g in grads:
-        opt.update([straight], [g])
+        opt.update(straight, g)
     resumed = p0.copy()
     first = OPTIMIZERS[name](0.01)
     for g in grads[:3]:
-        first.update([resumed], [g])
+        first.update(resumed, g)
     second = OPTIMIZERS[name](0.01)
     second.set_state(first.get_state())
     for g in grads[3:]:
-        second.update([resumed], [g])
+        second.update(resumed, g)
     np.testing.assert_array_equal(resumed, straight)
 
 

@@ -54,12 +54,13 @@ def test_minibatch_epoch_loss_is_the_weighted_mean_of_batch_losses(rng):
     net = Network.initialize(
         (3, 5, 1), "relu", "logistic", 0.1, np.random.RandomState(0)
     )
-    loss, Y, total = LOSSES["logistic"], y[:, None].astype(float), 0.0
+    loss = LOSSES["binary_cross_entropy"]
+    Y, total = y[:, None].astype(float), 0.0
     for rows in (slice(0, 20), slice(20, 40), slice(40, 50)):
         P = net.forward(X[rows])
         total += loss.loss(Y[rows], P, w[rows]) * w[rows].sum()
-        net.backward(X[rows], loss.gradient(Y[rows], P, w[rows], out=P))
-        net.flat_params -= 0.2 * net.flat_grads
+        net.backward(loss.gradient(Y[rows], P, w[rows]))
+        net.params -= 0.2 * net.grads
     assert clf.loss_curve_[0] == pytest.approx(total / w.sum(), rel=1e-12)
     np.testing.assert_allclose(clf.coefs_[0], net.coefs[0], rtol=1e-12)
 
@@ -101,19 +102,19 @@ def test_alpha_gradient_matches_finite_differences(rng):
     from skann._core.penalty import add_l2_gradient, l2_penalty
 
     net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.5, rng)
-    net.flat_grads[:] = 0
+    net.grads[:] = 0
     add_l2_gradient(net, 0.3, 7.0)
-    h, numeric = 1e-6, np.empty_like(net.flat_params)
-    for i in range(net.flat_params.size):
-        saved = net.flat_params[i]
-        net.flat_params[i] = saved + h
+    h, numeric = 1e-6, np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + h
         up = l2_penalty(net, 0.3, 7.0)
-        net.flat_params[i] = saved - h
+        net.params[i] = saved - h
         down = l2_penalty(net, 0.3, 7.0)
-        net.flat_params[i] = saved
+        net.params[i] = saved
         numeric[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(net.flat_grads, numeric, atol=1e-8)
-    assert not any(db.any() for db in net.grads[2:])  # biases are free
+    np.testing.assert_allclose(net.grads, numeric, atol=1e-8)
+    assert not any(layer.db.any() for layer in net.layers)  # biases are free
 
 
 def test_init_scale_auto_is_he_then_glorot():

@@ -2,25 +2,24 @@
 
 L-BFGS sees the network as one flat parameter vector, which is exactly how the
 network stores its weights, so evaluating the loss at a point is a copy into
-``flat_params`` followed by a forward and a backward pass.
+``params`` followed by a forward and a backward pass.
 """
 
 import numpy as np
 from scipy.optimize import minimize
 
-from .losses import LOSSES
 from .objective import loss_and_gradients
 from .stopping import DivergenceError
 from .training import TrainingResult
-from .workspace import with_ones_column
 
 
-def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
+def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
     """Train ``network`` in place with at most ``epochs`` L-BFGS iterations.
 
     Parameters
     ----------
     network : Network
+    loss : a loss of ``LOSSES``, fused with ``network.out_activation``
     data : Dataset
         Training data, used whole at every evaluation.
     epochs : int
@@ -40,16 +39,14 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
         samples of every loss evaluation; ``stopped`` tells whether L-BFGS
         converged before using up its iterations.
     """
-    loss = LOSSES[network.out_activation]
-    X, Y, w = with_ones_column(data.X), data.Y, data.sample_weight
+    X, Y, w = data.X, data.Y, data.sample_weight
     result = TrainingResult()
-    dtype = network.dtype
 
     def loss_and_gradient(theta):
-        np.copyto(network.flat_params, theta, casting="same_kind")
+        network.params[:] = theta
         value = loss_and_gradients(network, loss, X, Y, w, alpha)
         result.t += X.shape[0]
-        return value, network.flat_grads.astype(np.float64)
+        return value, network.grads.astype(np.float64)
 
     previous = [None]
 
@@ -61,21 +58,21 @@ def train_lbfgs(network, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
             # SciPy ends the minimisation when its callback raises StopIteration.
             raise StopIteration
 
-    previous[0], _ = loss_and_gradient(network.flat_params.astype(np.float64))
+    previous[0], _ = loss_and_gradient(network.params.astype(np.float64))
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
     if tol is not None:
         options["gtol"] = tol
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         solution = minimize(
             loss_and_gradient,
-            network.flat_params.astype(np.float64),
+            network.params.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
             callback=after_iteration,
             options=options,
         )
-    np.copyto(network.flat_params, solution.x.astype(dtype))
-    if not np.isfinite(network.flat_params).all() or not np.isfinite(solution.fun):
+    network.params[:] = solution.x
+    if not np.isfinite(network.params).all() or not np.isfinite(solution.fun):
         raise DivergenceError(
             f"L-BFGS stopped with non-finite weights or loss after "
             f"{len(result.loss_curve)} iterations; scale the features (for example "

@@ -1,4 +1,4 @@
-"""The objective every solver evaluates: the loss and its gradient at the parameters.
+"""The objective every solver evaluates: the loss's gradient at the parameters.
 
 One forward pass, the loss's gradient with respect to the output logits (fused with
 the output activation, see ``losses.py``), one backward pass and, with ``alpha``, the
@@ -11,41 +11,33 @@ import numpy as np
 from .penalty import add_l2_gradient, l2_penalty
 
 
-def gradients(network, loss, X, Y, sample_weight, alpha=0.0, scale=1.0, out=None):
-    """Forward and backward pass: ``scale`` times the gradient lands in ``flat_grads``.
-
-    Every solver evaluates the network through this function.
+def gradients(network, loss, X, Y, sample_weight, alpha=0.0):
+    """Forward and backward pass; the gradient lands in ``network.grads``.
 
     Parameters
     ----------
     network : Network
-    loss : BinaryCrossEntropy or CategoricalCrossEntropy
-        The loss fused with ``network.out_activation``.
-    X : ndarray of shape (n_samples, n_features)
+    loss : a loss of ``LOSSES``, fused with ``network.out_activation``
+    X : ndarray or scipy.sparse matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
     alpha : float, default=0.0
         L2 penalty on the weights.
-    scale : float, default=1.0
-        Factor of the gradient (see ``optimizers.py``).
-    out : ndarray of shape (n_samples, n_outputs), default=None
-        Where to write the probabilities.
 
     Returns
     -------
     P : ndarray of shape (n_samples, n_outputs)
-        The probabilities at the current parameters, from which the loss follows.
+        The output at the current parameters, from which the loss follows.
     """
-    P = network.forward(X, out=out)
-    dZ = network.output_gradient(X.shape[0])
-    network.backward(X, loss.gradient(Y, P, sample_weight, out=dZ, scale=scale))
+    P = network.forward(X)
+    network.backward(loss.gradient(Y, P, sample_weight))
     if alpha:
-        add_l2_gradient(network, alpha, total_weight(X, sample_weight), scale)
+        add_l2_gradient(network, alpha, total_weight(X, sample_weight))
     return P
 
 
 def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
-    """Loss at the current parameters; their gradient lands in ``flat_grads``.
+    """Loss at the current parameters; their gradient lands in ``network.grads``.
 
     Parameters
     ----------

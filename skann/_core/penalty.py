@@ -10,12 +10,12 @@ import numpy as np
 
 def l2_penalty(network, alpha, total_weight):
     """Return ``alpha / 2 * sum(W**2) / total_weight`` over every weight matrix."""
-    squares = sum(float(np.vdot(W, W)) for W in network.coefs)
+    squares = sum(float(np.vdot(layer.W, layer.W)) for layer in network.layers)
     return 0.5 * alpha * squares / total_weight
 
 
-def add_l2_gradient(network, alpha, total_weight, scale=1.0):
-    """Add ``scale`` times the gradient of :func:`l2_penalty` to ``flat_grads``."""
-    factor = scale * alpha / total_weight
-    for W, dW in zip(network.coefs, network.grads):
-        dW += factor * W
+def add_l2_gradient(network, alpha, total_weight):
+    """Add the gradient of :func:`l2_penalty`, ``alpha * W / total_weight``, to dW."""
+    factor = alpha / total_weight
+    for layer in network.layers:
+        layer.dW += factor * layer.W

@@ -1,11 +1,11 @@
 """The training loop: epochs made of batches made of steps.
 
-``train`` runs the epochs and decides when to stop; ``run_epoch`` makes one pass over
-the (shuffled) data in batches (see ``batches.py``); ``train_step`` is one forward
-pass, gradient, backward pass and update. The loss recorded for an epoch is the one
+:func:`train_step` is one gradient and one update; :func:`run_epoch` one pass over
+the data, a batch at a time (see ``batches.py``); :func:`train` runs the epochs and,
+after each, the pieces that watch it: validation, the learning-rate schedule, the
+callbacks, Ctrl-C and the stopping rule. The loss recorded for an epoch is the one
 computed before its updates, as in the seed's ``costs``; with several batches it is
-their weighted mean. It is computed from the probabilities the steps leave in a
-``LossLog``.
+their weighted mean (see ``losslog.py``).
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .batches import Batches
-from .losses import LOSSES
 from .losslog import LossLog
 from .objective import gradients, total_weight
 from .penalty import l2_penalty
@@ -24,9 +23,53 @@ from .stopping import DivergenceMonitor, deferred_interrupt, diverged
 class Dataset:
     """Inputs, targets (``(n_samples, n_outputs)``) and optional sample weights."""
 
-    X: np.ndarray
+    X: object
     Y: np.ndarray
     sample_weight: np.ndarray = None
+
+
+@dataclass
+class Plan:
+    """How to train, beyond the network, loss, optimizer and data.
+
+    Attributes
+    ----------
+    epochs : int
+        Largest number of epochs.
+    batch_size : int or None
+        Rows per step; ``None`` takes every row at once (full batch).
+    rng : numpy.random.RandomState or None
+        Draws a new order of rows each epoch; ``None`` keeps the data's order.
+    alpha : float
+        L2 penalty on the weights.
+    schedule : Constant, InvScaling or Adaptive, or None
+        Learning-rate schedule; ``None`` keeps ``optimizer.lr``.
+    plateau : Plateau or None
+        Stopping rule on the validation loss if ``validation`` is given, else on
+        the training loss; ``None`` runs every epoch.
+    validation : Dataset or None
+        Held-out data scored after each epoch. With a ``plateau`` keeping the best
+        parameters, the network ends with the parameters of the best epoch.
+    on_epoch : callable or None
+        Called as ``on_epoch(epoch, loss)`` right after each epoch; returning True
+        stops training there.
+    report : callable or None
+        Called as ``report(epoch, loss)`` for every epoch, in order, but possibly
+        some epochs later (see ``losslog.py``); it cannot stop training.
+    t : int
+        Samples seen before this call; the invscaling schedule counts them too.
+    """
+
+    epochs: int
+    batch_size: int = None
+    rng: object = None
+    alpha: float = 0.0
+    schedule: object = None
+    plateau: object = None
+    validation: Dataset = None
+    on_epoch: object = None
+    report: object = None
+    t: int = 0
 
 
 @dataclass
@@ -38,7 +81,7 @@ class TrainingResult:
     loss_curve : list of float
         Training loss of each epoch, computed before its updates.
     validation_loss_curve, validation_scores : list of float or None
-        Loss and accuracy on the validation data after each epoch, if any.
+        Loss and score on the validation data after each epoch, if any.
     n_iter : int
         Epochs completed.
     t : int
@@ -62,121 +105,48 @@ class TrainingResult:
     best_epoch: int = None
 
 
-def train_step(network, loss, optimizer, X, Y, sample_weight, P, alpha=0.0):
-    """One evaluation of the gradient, then one update.
-
-    Parameters
-    ----------
-    network, loss, X, Y, sample_weight, alpha
-        As in :func:`objective.gradients`.
-    optimizer : object with ``gradient_scale`` and ``apply(param, grad)``
-    P : ndarray of shape (n_samples, n_outputs)
-        Receives the probabilities before the update, from which the loss follows.
-
-    Returns
-    -------
-    penalty : float
-        The L2 penalty before the update; 0.0 if ``alpha`` is 0.
-    """
-    penalty = 0.0
-    if alpha:
-        penalty = l2_penalty(network, alpha, total_weight(X, sample_weight))
-    gradients(
-        network, loss, X, Y, sample_weight, alpha, optimizer.gradient_scale, out=P
-    )
-    optimizer.apply(network.flat_params, network.flat_grads)
-    return penalty
+def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
+    """One gradient evaluation, then one update; return the output before it."""
+    P = gradients(network, loss, X, Y, sample_weight, alpha)
+    optimizer.update(network.params, network.grads)
+    return P
 
 
-def run_epoch(network, loss, optimizer, batches, P, alpha=0.0):
+def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     """One pass over the data, a batch at a time.
 
-    Parameters
-    ----------
-    network, loss, optimizer, alpha
-        As in :func:`train_step`.
-    batches : Batches
-        The epoch's batches, in the order to visit them.
-    P : ndarray of shape (n_samples, n_outputs)
-        Receives the probabilities of each batch before its update.
-
     Returns
     -------
+    P : ndarray of shape (n_samples, n_outputs)
+        Each batch's output before its update, in the order of ``batches.Y``.
     penalty : float
-        Mean of the batches' L2 penalties, weighted by their total sample weights.
+        Mean of the batches' L2 penalties before their updates, weighted by their
+        total sample weights.
     """
-    if batches.batch_size == batches.n_samples:
-        X, Y, w = batches.whole  # unpacked here: a call with *whole costs more
-        return train_step(network, loss, optimizer, X, Y, w, P, alpha)
-    penalty = 0.0
-    for rows, X, Y, w in batches:
-        value = train_step(network, loss, optimizer, X, Y, w, P[rows], alpha)
+    outputs, penalty = [], 0.0
+    for X, Y, w in batches:
         if alpha:
-            penalty += value * total_weight(X, w)
-    if not alpha:
-        return penalty  # 0.0, without summing the weights again
-    return penalty / total_weight(batches.Y, batches.sample_weight)
+            penalty += l2_penalty(network, alpha, 1.0)
+        outputs.append(train_step(network, loss, optimizer, X, Y, w, alpha))
+    if alpha:
+        # Batch b's penalty is divided by its total weight W_b, and the epoch's
+        # mean weighs it by W_b: what remains is their sum over the epoch's weight.
+        penalty /= total_weight(batches.Y, batches.sample_weight)
+    P = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+    return P, penalty
 
 
-def accuracy(Y, P, out_activation):
-    """Fraction of rows whose predicted class (or whole label set) is right."""
-    if out_activation == "softmax":
-        return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
-    return float(np.mean(np.all((P >= 0.5) == (Y > 0.5), axis=1)))
-
-
-def train(
-    network,
-    data,
-    optimizer,
-    epochs,
-    *,
-    batch_size=None,
-    shuffle=False,
-    rng=None,
-    alpha=0.0,
-    schedule=None,
-    plateau=None,
-    validation=None,
-    on_epoch=None,
-    report=None,
-    t=0,
-):
-    """Train ``network`` in place for at most ``epochs`` epochs.
+def train(network, loss, optimizer, data, plan):
+    """Train ``network`` in place for at most ``plan.epochs`` epochs.
 
     Parameters
     ----------
     network : Network
+    loss : a loss of ``LOSSES``, fused with ``network.out_activation``
+    optimizer : an optimizer of ``OPTIMIZERS``
     data : Dataset
         Training data.
-    optimizer : object with ``gradient_scale``, ``apply(param, grad)`` and ``lr``
-    epochs : int
-        Largest number of epochs.
-    batch_size : int, default=None
-        Rows per step; ``None`` takes every row at once (full batch).
-    shuffle : bool, default=False
-        Whether to visit the rows in a new random order each epoch (only matters
-        with several batches).
-    rng : numpy.random.RandomState, default=None
-        Source of the shuffles.
-    alpha : float, default=0.0
-        L2 penalty on the weights.
-    schedule : Constant, InvScaling or Adaptive, default=None
-        Learning-rate schedule; ``None`` keeps ``optimizer.lr``.
-    plateau : Plateau, default=None
-        Stopping rule on the validation loss if ``validation`` is given, else on the
-        training loss; ``None`` runs every epoch.
-    validation : Dataset, default=None
-        Held-out data scored after each epoch. With a ``plateau`` keeping the best
-        parameters, the network ends with the parameters of the best epoch.
-    on_epoch : callable, default=None
-        Called as ``on_epoch(epoch, loss)`` right after each epoch; returning True
-        stops training there.
-    report : callable, default=None
-        Called as ``report(epoch, loss)`` for every epoch, in order, but possibly
-        some epochs later (see ``losslog.py``); it cannot stop training.
-    t : int, default=0
-        Samples seen before this call; the invscaling schedule counts them too.
+    plan : Plan
 
     Returns
     -------
@@ -188,25 +158,22 @@ def train(
         If training diverges (see ``stopping.DivergenceMonitor``); the network is
         then unusable and should be discarded.
     """
-    loss = LOSSES[network.out_activation]
-    n = data.X.shape[0]
-    batches = Batches(data, n if batch_size is None else batch_size)
+    batches = Batches(data, plan.batch_size, plan.rng)
     result = TrainingResult()
-    if validation is not None:
+    if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
     monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
-    shuffled = shuffle and batches.batch_size < n
-    # Losses may wait when nothing in the loop below needs them at once.
-    deferred = not shuffled and on_epoch is None and plateau is None
-    deferred = deferred and validation is None
-    log = LossLog(loss, n, data.Y.shape[1], network.dtype, deferred)
+    # Losses may wait when nothing in the loop needs them at once.
+    waits = plan.on_epoch is None and plan.plateau is None and plan.validation is None
+    epoch_bytes = data.Y.size * network.dtype.itemsize
+    log = LossLog(loss, epoch_bytes, deferred=waits and not batches.shuffled)
 
-    def record(values):
-        for value in values:
+    def record(losses):
+        for value in losses:
             monitor.check(len(result.loss_curve), value, optimizer.lr)
             result.loss_curve.append(value)
-            if report is not None:
-                report(len(result.loss_curve) - 1, value)
+            if plan.report is not None:
+                plan.report(len(result.loss_curve) - 1, value)
 
     # Overflow on the way to a non-finite loss is expected when training diverges;
     # it is reported once, as a DivergenceError, instead of as NumPy warnings.
@@ -214,46 +181,48 @@ def train(
         np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         deferred_interrupt() as interrupt,
     ):
-        for epoch in range(epochs):
-            if shuffled:
-                batches.start_epoch(rng.permutation(n))
-            penalty = run_epoch(network, loss, optimizer, batches, log.rows(), alpha)
-            values = log.add(batches.Y, batches.sample_weight, penalty)
-            if values:
-                record(values)
+        for epoch in range(plan.epochs):
+            batches.start_epoch()
+            P, penalty = run_epoch(network, loss, optimizer, batches, plan.alpha)
+            record(log.add(P, batches.Y, batches.sample_weight, penalty))
             result.n_iter += 1
-            result.t += n
-            if validation is not None:
-                P = network.forward(validation.X)
-                watched = loss.loss(validation.Y, P, validation.sample_weight)
-                result.validation_loss_curve.append(watched)
-                result.validation_scores.append(
-                    accuracy(validation.Y, P, network.out_activation)
-                )
-            if schedule is not None:
-                schedule.epoch_end(optimizer, t + result.t)
-            if on_epoch is not None and on_epoch(epoch, result.loss_curve[-1]):
-                result.stopped = True
+            result.t += batches.n_samples
+            if _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
                 break
-            if interrupt["interrupted"]:
-                result.interrupted = True
-                break
-            if plateau is not None and plateau.update(
-                epoch,
-                watched if validation is not None else result.loss_curve[-1],
-                network,
-            ):
-                if schedule is not None and schedule.plateau(optimizer):
-                    plateau.restart()
-                else:
-                    result.stopped = True
-                    break
-        record(log.flush(batches.Y, batches.sample_weight))
-        if not np.isfinite(network.flat_params).all():
+        record(log.flush())
+        if not np.isfinite(network.params).all():
             raise diverged(
                 result.n_iter, "the weights stopped being finite", optimizer.lr
             )
-    if plateau is not None and plateau.best_state is not None:
-        network.set_state(plateau.best_state)
-        result.best_epoch = plateau.best_epoch
+    if plan.plateau is not None and plan.plateau.best_state is not None:
+        network.set_state(plan.plateau.best_state)
+        result.best_epoch = plan.plateau.best_epoch
     return result
+
+
+def _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
+    """Run what watches each epoch, in order; return True to stop training."""
+    monitored = result.loss_curve[-1] if result.loss_curve else None
+    if plan.validation is not None:
+        monitored = _validate(network, loss, plan.validation, result)
+    if plan.schedule is not None:
+        plan.schedule.epoch_end(optimizer, plan.t + result.t)
+    if plan.on_epoch is not None and plan.on_epoch(epoch, result.loss_curve[-1]):
+        result.stopped = True
+    elif interrupt["interrupted"]:
+        result.interrupted = True
+    elif plan.plateau is not None and plan.plateau.update(epoch, monitored, network):
+        if plan.schedule is not None and plan.schedule.plateau(optimizer):
+            plan.plateau.restart()
+        else:
+            result.stopped = True
+    return result.stopped or result.interrupted
+
+
+def _validate(network, loss, validation, result):
+    """Score the held-out data; record and return its loss."""
+    P = network.forward(validation.X)
+    value = loss.loss(validation.Y, P, validation.sample_weight)
+    result.validation_loss_curve.append(value)
+    result.validation_scores.append(loss.score(validation.Y, P))
+    return value
