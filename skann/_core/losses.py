@@ -14,11 +14,16 @@ n_outputs)``: the losses of several epochs on the same data then take one pass (
 import numpy as np
 
 
-def _weighted_mean(per_sample, sample_weight):
-    """Mean over the last axis, weighted by ``sample_weight`` if given."""
+def _weighted_mean(terms, sample_weight):
+    """Sum ``terms`` over samples and outputs (the last two axes), weighted by sample.
+
+    Returns the sum divided by the total weight: the weighted mean over samples of
+    each sample's sum over outputs.
+    """
     if sample_weight is None:
-        return per_sample.mean(axis=-1)
-    return per_sample @ sample_weight / sample_weight.sum()
+        return terms.sum(axis=(-2, -1)) / terms.shape[-2]
+    weighted = terms * sample_weight[:, np.newaxis]
+    return weighted.sum(axis=(-2, -1)) / sample_weight.sum()
 
 
 def _clipped_log(P):
@@ -47,7 +52,7 @@ class CrossEntropy:
         -------
         loss : float, or ndarray of shape (n_epochs,)
         """
-        total = _weighted_mean(self.per_sample(Y, P), sample_weight)
+        total = -_weighted_mean(self.log_likelihoods(Y, P), sample_weight)
         return float(total) if np.ndim(total) == 0 else total
 
     def gradient(self, Y, P, sample_weight=None):
@@ -94,9 +99,9 @@ class BinaryCrossEntropy(CrossEntropy):
     name = "binary_cross_entropy"
     output_activation = "logistic"
 
-    def per_sample(self, Y, P):
-        """Return each sample's loss, of shape ``P.shape[:-1]``."""
-        return -(Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P)).sum(axis=-1)
+    def log_likelihoods(self, Y, P):
+        """Return ``y log p + (1 - y) log(1 - p)`` for every entry of ``P``."""
+        return Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P)
 
     def score(self, Y, P):
         """Fraction of rows whose every label is predicted right."""
@@ -109,9 +114,9 @@ class CategoricalCrossEntropy(CrossEntropy):
     name = "categorical_cross_entropy"
     output_activation = "softmax"
 
-    def per_sample(self, Y, P):
-        """Return each sample's loss, of shape ``P.shape[:-1]``."""
-        return -(Y * _clipped_log(P)).sum(axis=-1)
+    def log_likelihoods(self, Y, P):
+        """Return ``y log p`` for every entry of ``P``."""
+        return Y * _clipped_log(P)
 
     def score(self, Y, P):
         """Fraction of rows whose most probable class is right."""
