@@ -10,7 +10,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -134,12 +139,14 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     tol : float, default=None
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
-        improved by at least ``tol`` for ``n_iter_no_change`` epochs in a row;
-        running out of epochs first gives a ``ConvergenceWarning``. For 'lbfgs' it
-        is the gradient tolerance.
-    n_iter_no_change : int, default=10
-        Epochs without improvement that stop training (or lower the learning rate
-        under the 'adaptive' schedule).
+        improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
+        row; running out of epochs first gives a ``ConvergenceWarning``. For
+        'lbfgs' it is the gradient tolerance.
+    n_iter_no_change : int or np.inf, default=10
+        Training stops (or, under the 'adaptive' schedule, lowers the learning
+        rate) at the ``n_iter_no_change + 1``-th epoch in a row without
+        improvement, as in MLPClassifier; ``np.inf`` never stops on a plateau.
+        ``fit`` counts afresh each call, ``partial_fit`` not at all.
     early_stopping : bool, default=False
         Whether to hold out a stratified ``validation_fraction`` of the training
         data, monitor its loss, stop when it stops improving (by ``tol``, or at all
@@ -246,7 +253,10 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "tol": [None, Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [None, dict, StrOptions({"balanced"})],

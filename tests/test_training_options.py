@@ -137,11 +137,12 @@ def test_tol_stops_early(cancer):
     clf = ANNClassifier(8, lr=0.5, epochs=5000, tol=1e-3, random_state=0).fit(X, y)
     assert clf.n_iter_ < 5000
     curve = clf.loss_curve_
-    # Each of the last 10 epochs failed to beat the best loss before it by tol ...
-    for i in range(len(curve) - 10, len(curve)):
+    # Each of the last 11 epochs (n_iter_no_change + 1, as MLPClassifier counts)
+    # failed to beat the best loss before it by tol ...
+    for i in range(len(curve) - 11, len(curve)):
         assert curve[i] > min(curve[:i]) - 1e-3
     # ... and the epoch before them did.
-    i = len(curve) - 11
+    i = len(curve) - 12
     assert curve[i] <= min(curve[:i]) - 1e-3
 
 
