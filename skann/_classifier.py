@@ -17,7 +17,12 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -343,9 +348,22 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._fit(X, y, sample_weight, incremental=False)
         return self
 
+    def _check_solver(self):
+        """Hide ``partial_fit`` from ``hasattr`` for 'lbfgs', as MLPClassifier does."""
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is not available with solver='lbfgs', which needs "
+                "the whole data set; use 'gd', 'momentum' or 'adam'."
+            )
+        return True
+
+    @available_if(_check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over ``X`` and ``y``, continuing from the current weights.
+
+        Not available with ``solver='lbfgs'``; not supported with
+        ``early_stopping=True``.
 
         Parameters
         ----------
@@ -355,7 +373,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Class labels, or a binary indicator matrix for multilabel targets.
         classes : array-like of shape (n_classes,), default=None
             Every class of the whole data set. Required on the first call (unless
-            the targets are multilabel), ignored afterwards.
+            the targets are multilabel); later calls may omit it, and must
+            otherwise pass the same classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -365,10 +384,12 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         with _unchanged_on_error(self):
-            if self.solver == "lbfgs":
+            if self.early_stopping:
+                # One call is one epoch over new data: there is nothing to hold
+                # out and no later epoch to stop.
                 raise ValueError(
-                    "partial_fit is not available with solver='lbfgs', which needs "
-                    "the whole data set; use 'gd', 'momentum' or 'adam'."
+                    "partial_fit does not support early_stopping=True; set "
+                    "early_stopping=False and score held-out data between calls."
                 )
             if self.class_weight == "balanced":
                 raise ValueError(
@@ -392,6 +413,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
         )
         check_classification_targets(y)
+        if continuing and incremental and classes is not None:
+            self._check_same_classes(classes)
         if continuing:
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
@@ -502,6 +525,14 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             "softmax" if self._label_type == "multiclass" else "logistic"
         )
         return self._encode_known_targets(y, dtype, exact=False)
+
+    def _check_same_classes(self, classes):
+        """Refuse a later ``classes`` that differs from the fitted ``classes_``."""
+        if not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}"
+            )
 
     def _encode_known_targets(self, y, dtype, exact):
         """Return ``Y`` and the class index of each row for the fitted classes.

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
 
 from skann import ANNClassifier
@@ -43,6 +44,36 @@ def quiet_fit(estimator, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return estimator.fit(X, y)
+
+
+def test_partial_fit_refuses_early_stopping_like_mlp(data):
+    X, y = data
+    ann, mlp = pair(early_stopping=True)
+    for clf in (ann, mlp):
+        with pytest.raises(
+            ValueError, match="partial_fit does not support early_stopping=True"
+        ):
+            clf.partial_fit(X, y, classes=[0, 1])
+    # Unlike MLP, which keeps the weights it drew before raising.
+    assert not hasattr(ann, "coefs_")
+
+
+def test_partial_fit_is_hidden_for_lbfgs_like_mlp(data):
+    X, y = data
+    for solver, mlp_solver in [("lbfgs", "lbfgs"), ("adam", "adam")]:
+        ann = ANNClassifier(solver=solver)
+        mlp = MLPClassifier(solver=mlp_solver)
+        assert hasattr(ann, "partial_fit") == hasattr(mlp, "partial_fit")
+        assert hasattr(OneVsRestClassifier(ann), "partial_fit") == hasattr(
+            OneVsRestClassifier(mlp), "partial_fit"
+        )
+    assert not hasattr(ANNClassifier(solver="lbfgs"), "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        ANNClassifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1])
+    # The reason travels as the cause, shown in the traceback.
+    assert "solver='lbfgs', which needs the whole data set" in str(info.value.__cause__)
+    clf = ANNClassifier(solver="lbfgs").set_params(solver="adam")
+    assert clf.partial_fit(X, y, classes=[0, 1]).n_iter_ == 1
 
 
 def test_n_iter_no_change_inf_never_stops_like_mlp(data):
@@ -84,3 +115,18 @@ def test_adaptive_schedule_counts_plateaus_like_mlp(data, n_iter_no_change):
         ann.n_iter_ == mlp.n_iter_ == n_iter_no_change + 2 + 8 * (n_iter_no_change + 1)
     )
     assert ann._optimizer_state_["lr"] == pytest.approx(mlp._optimizer.learning_rate)
+
+
+def test_partial_fit_refuses_other_classes_later_like_mlp(data):
+    X, y = data
+    for clf in pair():
+        clf.partial_fit(X, y, classes=[0, 1])
+        clf.partial_fit(X, y, classes=[1, 0, 1])  # the same classes
+        before = [W.copy() for W in clf.coefs_]
+        with pytest.raises(ValueError, match="is not the same as on last call"):
+            clf.partial_fit(X, y, classes=[0, 1, 2])
+        for W, W_before in zip(clf.coefs_, before):
+            np.testing.assert_array_equal(W, W_before)
+    ann = ANNClassifier(epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="is not the same as on last call"):
+        ann.partial_fit(X, y, classes=[0, 1, 2])
