@@ -155,7 +155,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     early_stopping : bool, default=False
         Whether to hold out a stratified ``validation_fraction`` of the training
         data, monitor its loss, stop when it stops improving (by ``tol``, or at all
-        when ``tol`` is None) and end with the weights of its best epoch.
+        when ``tol`` is None) and end with the weights of this call's best epoch.
+        Ignored by 'lbfgs', which trains on every row; ``partial_fit`` refuses it.
     validation_fraction : float, default=0.1
         Share of the training data held out by ``early_stopping``, in (0, 1).
     class_weight : dict, 'balanced' or None, default=None
@@ -438,7 +439,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.n_iter_ if continuing else 0,
         )
         data, validation = Dataset(X, Y, sample_weight), None
-        if self.early_stopping and not incremental:
+        # L-BFGS has no epochs to stop between, so it trains on every row.
+        if self.early_stopping and not incremental and self.solver != "lbfgs":
             data, validation = self._split_validation(data, y_index, rng)
         optimizer = None
         rows = X.shape[0] if self.batch_size is None else self.batch_size

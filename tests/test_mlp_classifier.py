@@ -130,3 +130,14 @@ def test_partial_fit_refuses_other_classes_later_like_mlp(data):
     ann = ANNClassifier(epochs=2).fit(X, y)
     with pytest.raises(ValueError, match="is not the same as on last call"):
         ann.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_lbfgs_ignores_early_stopping_like_mlp(data):
+    X, y = data
+    plain = ANNClassifier(5, solver="lbfgs", epochs=20, random_state=0).fit(X, y)
+    held = ANNClassifier(
+        5, solver="lbfgs", epochs=20, early_stopping=True, random_state=0
+    ).fit(X, y)
+    for W_plain, W_held in zip(plain.coefs_, held.coefs_):
+        np.testing.assert_array_equal(W_plain, W_held)
+    assert held.validation_scores_ is None and held.best_validation_score_ is None
