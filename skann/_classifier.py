@@ -185,19 +185,22 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``loss_curve_[i]`` is the training loss of epoch ``i``, computed before its
         updates (penalty included), over every call of ``fit`` that continued the
         model and of ``partial_fit``.
-    best_loss_ : float
-        Smallest value in ``loss_curve_``.
+    best_loss_ : float or None
+        Smallest value in ``loss_curve_``; None when the last ``fit`` used
+        ``early_stopping`` (see ``best_validation_score_``), as in MLPClassifier.
     validation_loss_curve_ : list of float or None
-        Validation loss after each epoch of the last ``fit``; None without
-        ``early_stopping``.
+        Validation loss after each epoch, over every continued ``fit`` that used
+        ``early_stopping``; None without it.
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch of the last ``fit``; None without
-        ``early_stopping``.
+        Validation accuracy after each epoch, over every continued ``fit`` that
+        used ``early_stopping``; None without it.
     best_validation_score_ : float or None
-        Validation accuracy of the epoch whose weights were kept (the one with the
-        lowest validation loss); None without ``early_stopping``.
+        Validation accuracy of the epoch whose weights the last ``fit`` kept (the
+        one with the lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls.
+        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls, so
+        ``len(loss_curve_) == n_iter_`` always holds; MLPClassifier counts the
+        last call only.
     t_ : int
         Training samples seen, over all epochs (for 'lbfgs', over all loss
         evaluations).
@@ -220,6 +223,17 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     gradient with respect to the output logits is ``dZ = (P - Y) * w / sum(w)``.
     Each layer then gives ``dW = A_prev.T @ dZ``, ``db = sum(dZ)`` and passes back
     ``dZ_prev = (dZ @ W.T) * f'(Z_prev)``; gradient descent sets ``W -= lr * dW``.
+
+    Where ANNClassifier differs from MLPClassifier on purpose (besides the
+    parameters' names and defaults): ``n_iter_`` counts every continued call; a
+    warm-started ``fit`` starts its plateau count, its best validation score and
+    its kept weights afresh (MLPClassifier carries them over, so it can stop after
+    one epoch or go back to an earlier call's weights); ``partial_fit`` never
+    watches for a plateau; ``partial_fit`` takes ``classes`` before
+    ``sample_weight``, as SGDClassifier does, and needs no ``classes`` for
+    multilabel targets; early stopping watches the validation loss, not the
+    accuracy; 'lbfgs' also fills ``loss_curve_``, ``best_loss_`` and ``t_``. The
+    user guide's comparison page lists every difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
@@ -643,13 +657,24 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.intercepts_ = network.intercepts
         self.loss_curve_ = previous + [float(v) for v in result.loss_curve]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        validated = result.validation_loss_curve is not None
+        # With early stopping the kept weights are not those of the lowest training
+        # loss; like MLPClassifier, point to best_validation_score_ instead.
+        self.best_loss_ = (
+            min(self.loss_curve_) if self.loss_curve_ and not validated else None
+        )
         self.n_iter_ = (self.n_iter_ if continuing else 0) + result.n_iter
         self.t_ = (self.t_ if continuing else 0) + result.t
         self.n_layers_ = len(network.coefs) + 1
-        if result.validation_loss_curve is not None:
-            self.validation_loss_curve_ = result.validation_loss_curve
-            self.validation_scores_ = result.validation_scores
+        if validated:
+            # Like loss_curve_, the validation curves run over every continued call.
+            extend = continuing and self.validation_loss_curve_ is not None
+            self.validation_loss_curve_ = (
+                self.validation_loss_curve_ if extend else []
+            ) + list(result.validation_loss_curve)
+            self.validation_scores_ = (
+                self.validation_scores_ if extend else []
+            ) + list(result.validation_scores)
             # With a plateau keeping the best weights, score the epoch kept.
             best = result.best_epoch
             self.best_validation_score_ = (

@@ -132,6 +132,42 @@ def test_partial_fit_refuses_other_classes_later_like_mlp(data):
         ann.partial_fit(X, y, classes=[0, 1, 2])
 
 
+def test_fitted_attributes_over_warm_starts_beside_mlp(data):
+    X, y = data
+    n = 2
+    ann, mlp = pair(
+        epochs=100,
+        tol=NEVER_IMPROVES,
+        n_iter_no_change=n,
+        warm_start=True,
+        early_stopping=True,
+        validation_fraction=0.25,
+    )
+    for _ in range(2):
+        ann.fit(X, y), mlp.fit(X, y)
+    # Matched: best_loss_ is None under early stopping, and the validation scores
+    # run over both calls, as loss_curve_ does.
+    assert ann.best_loss_ is None and mlp.best_loss_ is None
+    assert len(ann.validation_scores_) == len(ann.loss_curve_)
+    assert len(mlp.validation_scores_) == len(mlp.loss_curve_)
+    assert len(ann.validation_loss_curve_) == len(ann.loss_curve_)
+    # Kept on purpose: each fit counts its plateau afresh (MLP carries the count
+    # over and stops the second fit after one epoch), and n_iter_ counts both
+    # calls, so that it stays len(loss_curve_).
+    assert len(ann.loss_curve_) == ann.n_iter_ == 2 * (n + 2)
+    assert len(mlp.loss_curve_) == n + 3 and mlp.n_iter_ == 1
+    # Kept on purpose: best_validation_score_ scores the epoch the last fit kept.
+    last = ann.validation_loss_curve_[n + 2 :]
+    assert (
+        ann.best_validation_score_
+        == ann.validation_scores_[n + 2 + int(np.argmin(last))]
+    )
+    # Without early stopping, best_loss_ is the lowest training loss in both.
+    for clf in pair(epochs=5):
+        quiet_fit(clf, X, y)
+        assert clf.best_loss_ == min(clf.loss_curve_)
+
+
 def test_lbfgs_ignores_early_stopping_like_mlp(data):
     X, y = data
     plain = ANNClassifier(5, solver="lbfgs", epochs=20, random_state=0).fit(X, y)
