@@ -4,8 +4,8 @@ Early stopping on a validation set
 
 With ``early_stopping=True``, ``ANNClassifier`` holds out a stratified
 ``validation_fraction`` of the training data, watches its loss after every epoch,
-stops once it has not improved for ``n_iter_no_change`` epochs, and keeps the
-weights of the best epoch. This example draws the training and validation losses of
+stops once it has not improved for more than ``n_iter_no_change`` epochs, and keeps
+the weights of the best epoch. This example draws the training and validation losses of
 a network that is large enough to overfit a small, noisy data set, and compares
 its accuracy on a test set with that of the same network trained for every epoch.
 """

@@ -10,9 +10,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -134,16 +144,19 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     tol : float, default=None
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
-        improved by at least ``tol`` for ``n_iter_no_change`` epochs in a row;
-        running out of epochs first gives a ``ConvergenceWarning``. For 'lbfgs' it
-        is the gradient tolerance.
-    n_iter_no_change : int, default=10
-        Epochs without improvement that stop training (or lower the learning rate
-        under the 'adaptive' schedule).
+        improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
+        row; running out of epochs first gives a ``ConvergenceWarning``. For
+        'lbfgs' it is the gradient tolerance.
+    n_iter_no_change : int or np.inf, default=10
+        Training stops (or, under the 'adaptive' schedule, lowers the learning
+        rate) at the ``n_iter_no_change + 1``-th epoch in a row without
+        improvement, as in MLPClassifier; ``np.inf`` never stops on a plateau.
+        ``fit`` counts afresh each call, ``partial_fit`` not at all.
     early_stopping : bool, default=False
         Whether to hold out a stratified ``validation_fraction`` of the training
         data, monitor its loss, stop when it stops improving (by ``tol``, or at all
-        when ``tol`` is None) and end with the weights of its best epoch.
+        when ``tol`` is None) and end with the weights of this call's best epoch.
+        Ignored by 'lbfgs', which trains on every row; ``partial_fit`` refuses it.
     validation_fraction : float, default=0.1
         Share of the training data held out by ``early_stopping``, in (0, 1).
     class_weight : dict, 'balanced' or None, default=None
@@ -172,19 +185,22 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``loss_curve_[i]`` is the training loss of epoch ``i``, computed before its
         updates (penalty included), over every call of ``fit`` that continued the
         model and of ``partial_fit``.
-    best_loss_ : float
-        Smallest value in ``loss_curve_``.
+    best_loss_ : float or None
+        Smallest value in ``loss_curve_``; None when the last ``fit`` used
+        ``early_stopping`` (see ``best_validation_score_``), as in MLPClassifier.
     validation_loss_curve_ : list of float or None
-        Validation loss after each epoch of the last ``fit``; None without
-        ``early_stopping``.
+        Validation loss after each epoch, over every continued ``fit`` that used
+        ``early_stopping``; None without it.
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch of the last ``fit``; None without
-        ``early_stopping``.
+        Validation accuracy after each epoch, over every continued ``fit`` that
+        used ``early_stopping``; None without it.
     best_validation_score_ : float or None
-        Validation accuracy of the epoch whose weights were kept (the one with the
-        lowest validation loss); None without ``early_stopping``.
+        Validation accuracy of the epoch whose weights the last ``fit`` kept (the
+        one with the lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls.
+        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls, so
+        ``len(loss_curve_) == n_iter_`` always holds; MLPClassifier counts the
+        last call only.
     t_ : int
         Training samples seen, over all epochs (for 'lbfgs', over all loss
         evaluations).
@@ -207,6 +223,17 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     gradient with respect to the output logits is ``dZ = (P - Y) * w / sum(w)``.
     Each layer then gives ``dW = A_prev.T @ dZ``, ``db = sum(dZ)`` and passes back
     ``dZ_prev = (dZ @ W.T) * f'(Z_prev)``; gradient descent sets ``W -= lr * dW``.
+
+    Where ANNClassifier differs from MLPClassifier on purpose (besides the
+    parameters' names and defaults): ``n_iter_`` counts every continued call; a
+    warm-started ``fit`` starts its plateau count, its best validation score and
+    its kept weights afresh (MLPClassifier carries them over, so it can stop after
+    one epoch or go back to an earlier call's weights); ``partial_fit`` never
+    watches for a plateau; ``partial_fit`` takes ``classes`` before
+    ``sample_weight``, as SGDClassifier does, and needs no ``classes`` for
+    multilabel targets; early stopping watches the validation loss, not the
+    accuracy; 'lbfgs' also fills ``loss_curve_``, ``best_loss_`` and ``t_``. The
+    user guide's comparison page lists every difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
@@ -246,7 +273,10 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "tol": [None, Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [None, dict, StrOptions({"balanced"})],
@@ -333,9 +363,22 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._fit(X, y, sample_weight, incremental=False)
         return self
 
+    def _check_solver(self):
+        """Hide ``partial_fit`` from ``hasattr`` for 'lbfgs', as MLPClassifier does."""
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is not available with solver='lbfgs', which needs "
+                "the whole data set; use 'gd', 'momentum' or 'adam'."
+            )
+        return True
+
+    @available_if(_check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over ``X`` and ``y``, continuing from the current weights.
+
+        Not available with ``solver='lbfgs'``; not supported with
+        ``early_stopping=True``.
 
         Parameters
         ----------
@@ -345,7 +388,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Class labels, or a binary indicator matrix for multilabel targets.
         classes : array-like of shape (n_classes,), default=None
             Every class of the whole data set. Required on the first call (unless
-            the targets are multilabel), ignored afterwards.
+            the targets are multilabel); later calls may omit it, and must
+            otherwise pass the same classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -355,10 +399,12 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         with _unchanged_on_error(self):
-            if self.solver == "lbfgs":
+            if self.early_stopping:
+                # One call is one epoch over new data: there is nothing to hold
+                # out and no later epoch to stop.
                 raise ValueError(
-                    "partial_fit is not available with solver='lbfgs', which needs "
-                    "the whole data set; use 'gd', 'momentum' or 'adam'."
+                    "partial_fit does not support early_stopping=True; set "
+                    "early_stopping=False and score held-out data between calls."
                 )
             if self.class_weight == "balanced":
                 raise ValueError(
@@ -382,6 +428,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
         )
         check_classification_targets(y)
+        if continuing and incremental and classes is not None:
+            self._check_same_classes(classes)
         if continuing:
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
@@ -405,7 +453,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.n_iter_ if continuing else 0,
         )
         data, validation = Dataset(X, Y, sample_weight), None
-        if self.early_stopping and not incremental:
+        # L-BFGS has no epochs to stop between, so it trains on every row.
+        if self.early_stopping and not incremental and self.solver != "lbfgs":
             data, validation = self._split_validation(data, y_index, rng)
         optimizer = None
         loss = LOSSES[self._loss_name()]
@@ -489,6 +538,14 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_outputs_ = 1 if self._label_type == "binary" else len(self.classes_)
         self.out_activation_ = LOSSES[self._loss_name()].output_activation
         return self._encode_known_targets(y, dtype, exact=False)
+
+    def _check_same_classes(self, classes):
+        """Refuse a later ``classes`` that differs from the fitted ``classes_``."""
+        if not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}"
+            )
 
     def _encode_known_targets(self, y, dtype, exact):
         """Return ``Y`` and the class index of each row for the fitted classes.
@@ -604,13 +661,24 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.intercepts_ = network.intercepts
         self.loss_curve_ = previous + [float(v) for v in result.loss_curve]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        validated = result.validation_loss_curve is not None
+        # With early stopping the kept weights are not those of the lowest training
+        # loss; like MLPClassifier, point to best_validation_score_ instead.
+        self.best_loss_ = (
+            min(self.loss_curve_) if self.loss_curve_ and not validated else None
+        )
         self.n_iter_ = (self.n_iter_ if continuing else 0) + result.n_iter
         self.t_ = (self.t_ if continuing else 0) + result.t
         self.n_layers_ = len(network.coefs) + 1
-        if result.validation_loss_curve is not None:
-            self.validation_loss_curve_ = result.validation_loss_curve
-            self.validation_scores_ = result.validation_scores
+        if validated:
+            # Like loss_curve_, the validation curves run over every continued call.
+            extend = continuing and self.validation_loss_curve_ is not None
+            self.validation_loss_curve_ = (
+                self.validation_loss_curve_ if extend else []
+            ) + list(result.validation_loss_curve)
+            self.validation_scores_ = (
+                self.validation_scores_ if extend else []
+            ) + list(result.validation_scores)
             # With a plateau keeping the best weights, score the epoch kept.
             best = result.best_epoch
             self.best_validation_score_ = (

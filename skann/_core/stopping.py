@@ -73,8 +73,10 @@ class Plateau:
     ----------
     tol : float
         An epoch improves when its loss is below the best so far minus ``tol``.
-    n_iter_no_change : int
-        Epochs without improvement that make a plateau.
+    n_iter_no_change : int or float
+        A plateau is more than this many epochs in a row without improvement,
+        counted as scikit-learn's MLPClassifier counts them; ``np.inf`` never
+        makes one.
     keep_best : bool
         Whether to save the parameters of the best epoch.
     """
@@ -89,14 +91,18 @@ class Plateau:
         self.count = 0
 
     def update(self, epoch, value, network):
-        """Record the loss of ``epoch``; return True on a plateau."""
+        """Record the loss of ``epoch``; return True on a plateau.
+
+        The first epoch that does not improve makes the count 1, so the plateau
+        comes with the ``n_iter_no_change + 1``-th such epoch in a row.
+        """
         self.count = self.count + 1 if value > self.best_loss - self.tol else 0
         if value < self.best_loss:
             self.best_loss = value
             self.best_epoch = epoch
             if self.keep_best:
                 self.best_state = network.get_state()
-        return self.count >= self.n_iter_no_change
+        return self.count > self.n_iter_no_change
 
     def restart(self):
         """Start counting again, after the learning rate was lowered."""
