@@ -210,8 +210,9 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
-    ``fit`` ends training after the current epoch with a warning, keeping a usable
-    model.
+    ``fit`` ends training after the current epoch (L-BFGS iteration) with a
+    warning, keeping a usable model; a second Ctrl-C, in the same fit or a later
+    one (say, of a grid search), raises ``KeyboardInterrupt``.
 
     Examples
     --------
@@ -626,9 +627,17 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _warn_about_stopping(self, result, incremental):
         if result.interrupted:
+            unit = "iterations" if self.solver == "lbfgs" else "epochs"
+            kept = (
+                "the best validated epoch"
+                if result.best_epoch is not None
+                else f"the last completed {unit[:-1]}"
+            )
             warnings.warn(
-                f"Training was interrupted after {result.n_iter} epochs of this "
-                "call; the model keeps the weights of the last completed epoch.",
+                f"Training was interrupted after {result.n_iter} {unit} of this "
+                f"call; the model keeps the weights of {kept}. A second Ctrl-C, "
+                "in this fit or a later one, stops everything with "
+                "KeyboardInterrupt.",
                 UserWarning,
                 stacklevel=3,
             )
