@@ -1,6 +1,7 @@
 """ANNClassifier: the scikit-learn face of the NumPy core in ``skann._core``."""
 
 import contextlib
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -65,6 +66,66 @@ def _hidden_sizes(hidden_size):
             f"Got {hidden_size!r} instead."
         )
     return tuple(int(s) for s in sizes)
+
+
+def _refuse_dates(X):
+    """Raise a TypeError naming the datetime64 or timedelta64 columns of ``X``."""
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        raise TypeError(
+            f"X has dtype {dtype}; ANNClassifier needs numeric features. Convert "
+            "dates and durations to numbers first, for example to seconds since a "
+            "reference time."
+        )
+    dtypes = getattr(X, "dtypes", None)
+    columns = getattr(X, "columns", None)
+    if dtypes is None or columns is None or isinstance(dtypes, np.dtype):
+        return
+    # pandas gives tz-aware datetimes their own dtype, whose kind is still "M".
+    bad = [c for c, d in zip(columns, dtypes) if getattr(d, "kind", None) in ("m", "M")]
+    if bad:
+        raise TypeError(
+            f"X has datetime or timedelta columns {bad}; ANNClassifier needs numeric "
+            "features. Convert dates and durations to numbers first, for example "
+            "to seconds since a reference time, or drop those columns."
+        )
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+#: The weighted loss multiplies each weight by a row's loss, at most -log(1e-9) per
+#: output; this headroom under the dtype's largest value keeps those sums finite.
+_WEIGHT_HEADROOM = 1e8
+
+
+def _check_class_weight_dict(class_weight):
+    """Raise unless every weight in the ``class_weight`` dict is finite and >= 0."""
+    for label, weight in class_weight.items():
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, Real)
+            or not np.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                "class_weight must map each class to a finite, non-negative number; "
+                f"got {weight!r} for class {label!r}."
+            )
+
+
+def _check_weight_sum(total, dtype, what):
+    """Raise if weights summing to ``total`` would overflow training in ``dtype``."""
+    finfo = np.finfo(dtype)
+    low, high = float(finfo.tiny), float(finfo.max) / _WEIGHT_HEADROOM
+    if not low <= total <= high:
+        raise ValueError(
+            f"{what} sums to {total:.4g}, outside [{low:.3g}, {high:.3g}], the range "
+            f"training on {np.dtype(dtype).name} data can use without overflow. "
+            "Divide the weights by a common factor: the loss is their weighted mean, "
+            "so only the alpha penalty, which is divided by their sum, changes."
+        )
 
 
 class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -374,6 +435,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """Shared by fit and partial_fit; sets every fitted attribute."""
         hidden = _hidden_sizes(self.hidden_size)
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        _refuse_dates(X)
         X, y = validate_data(
             self,
             X,
@@ -531,33 +593,50 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _sample_weight(self, X, y, y_index, sample_weight):
         """Validated sample weights times class weights, or None for neither."""
-        if sample_weight is not None:
+        given = sample_weight is not None
+        if given:
+            # float64 first: weights too large for float32 X are refused below with
+            # their sum, not by an overflow on the way.
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         if self.class_weight is not None:
             if self._label_type == "multilabel":
                 raise ValueError("class_weight is not supported for multilabel y.")
+            if isinstance(self.class_weight, dict):
+                _check_class_weight_dict(self.class_weight)
             weights = compute_sample_weight(self.class_weight, column_or_1d(y))
-            weights = weights.astype(X.dtype)
-            sample_weight = (
-                weights if sample_weight is None else sample_weight * weights
-            )
+            with np.errstate(over="ignore"):
+                sample_weight = (
+                    weights if sample_weight is None else sample_weight * weights
+                )
         if sample_weight is None:
             return None
-        if np.sum(sample_weight) <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
+        what = " times ".join(
+            name
+            for name, used in [
+                ("sample_weight", given),
+                ("class_weight", self.class_weight is not None),
+            ]
+            if used
+        )
+        with np.errstate(over="ignore"):
+            total = float(np.sum(sample_weight))
+        if total <= 0:
+            raise ValueError(f"{what} must have a positive sum.")
+        _check_weight_sum(total, X.dtype, what)
         if y_index is not None:
             n_present = len(np.unique(y_index[sample_weight > 0]))
             if n_present < 2 and len(np.unique(y_index)) > 1:
                 raise ValueError(
-                    "The number of classes with a positive sample_weight has to be "
+                    f"The number of classes with a positive {what} has to be "
                     f"greater than one; got {n_present} class."
                 )
-        return sample_weight
+        return sample_weight.astype(X.dtype, copy=False)
 
     def _split_validation(self, data, y_index, rng):
         """Hold out ``validation_fraction`` of ``data``, stratified by class."""
+        self._check_split_sizes(data.X.shape[0], y_index)
         arrays = [data.X, data.Y]
         if data.sample_weight is not None:
             arrays.append(data.sample_weight)
@@ -568,7 +647,45 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             stratify=y_index,
         )
         train_parts, held_out = parts[0::2], parts[1::2]
+        for part, name in [(train_parts, "training"), (held_out, "validation")]:
+            if len(part) == 3 and not np.sum(part[2]) > 0:
+                raise ValueError(
+                    f"early_stopping=True drew a {name} set whose sample weights "
+                    "sum to zero, so its loss is undefined. Give weight to more "
+                    "rows, or set early_stopping=False."
+                )
         return Dataset(*train_parts), Dataset(*held_out)
+
+    def _check_split_sizes(self, n, y_index):
+        """Raise, naming the parameters, where the validation split cannot be made."""
+        # train_test_split rounds the held-out share of the rows up.
+        n_validation = math.ceil(self.validation_fraction * n)
+        n_train = n - n_validation
+        counts = np.bincount(y_index) if y_index is not None else np.array([n])
+        counts = counts[counts > 0]
+        needed = len(counts)
+        if min(n_validation, n_train) < needed:
+            if y_index is None:
+                need = "at least one row in each part"
+            else:
+                need = (
+                    f"at least one row of each of the {needed} classes in each part "
+                    "of its stratified split"
+                )
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction!r} of the {n} rows: a validation set of "
+                f"{_rows(n_validation)} and a training set of {_rows(n_train)}, but "
+                f"it needs {need}. Change validation_fraction, give more rows, or "
+                "set early_stopping=False."
+            )
+        if y_index is not None and counts.min() < 2:
+            rare = self.classes_[np.flatnonzero(np.bincount(y_index) == 1)]
+            raise ValueError(
+                "early_stopping=True splits the rows by class, which needs at least "
+                f"2 rows of each class; the classes {rare.tolist()} have 1. Give more "
+                "rows, or set early_stopping=False."
+            )
 
     def _optimizer(self, resume):
         kwargs = {
@@ -696,6 +813,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             targets, the probability of each label being present.
         """
         check_is_fitted(self)
+        _refuse_dates(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self._label_type != "binary":
             return self._forward_in_chunks(X)
@@ -762,6 +880,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
         check_is_fitted(self)
+        _refuse_dates(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         P = self._forward_in_chunks(X)
         if self._label_type == "multilabel":
