@@ -32,6 +32,7 @@ from ._core.stopping import Plateau
 from ._core.training import Dataset, train
 from ._core.workspace import CHUNK_BYTES, chunk_rows
 from ._threads import blas_threads
+from .exceptions import InconsistentVersionWarning
 
 #: Attributes of scikit-learn's callback machinery, torn down after fit by
 #: scikit-learn itself, so they must survive a failed fit.
@@ -275,6 +276,18 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     warning, keeping a usable model; a second Ctrl-C, in the same fit or a later
     one (say, of a grid search), raises ``KeyboardInterrupt``.
 
+    Errors name the parameter or input at fault: a negative ``class_weight``, sample
+    weights whose sum would overflow training's dtype, a ``validation_fraction``
+    too small or too large for the stratified split of ``early_stopping``, date or
+    duration columns in ``X``.
+
+    A pickled (or joblib or skops) model records the skann version that saved it;
+    loading it under another version warns with
+    :class:`~skann.exceptions.InconsistentVersionWarning`. Fitted attributes that
+    contradict one another (layer shapes, ``n_features_in_``, ``n_outputs_``,
+    ``out_activation_``, ``classes_``) are refused with a ``ValueError`` at load or
+    at the next prediction.
+
     Examples
     --------
     >>> import numpy as np
@@ -368,6 +381,30 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
 
+    def __getstate__(self):
+        # Imported here: skann's __init__ imports this module before it sets the
+        # version.
+        from . import __version__
+
+        return {**super().__getstate__(), "_skann_version": __version__}
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        saved_by = state.pop("_skann_version", None)
+        if saved_by != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_skann_version=__version__,
+                    original_skann_version=saved_by,
+                )
+            )
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._check_fitted_state()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -446,6 +483,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         check_classification_targets(y)
         if continuing:
+            self._check_fitted_state()
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
         else:
@@ -766,6 +804,104 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
 
+    def _check_fitted_state(self):
+        """Raise a ValueError naming a fitted attribute that contradicts the others.
+
+        A model loaded from a file, or edited by hand, could otherwise fail deep in
+        the forward pass, or return probabilities that do not sum to one.
+        """
+
+        def refuse(attribute, problem):
+            raise ValueError(
+                f"This fitted ANNClassifier is inconsistent: {attribute} {problem}. "
+                "Fit it again, or load a model saved as fit left it."
+            )
+
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if not isinstance(coefs, list) or not coefs:
+            refuse("coefs_", f"must be a non-empty list of arrays, not {coefs!r:.60}")
+        if not isinstance(intercepts, list) or len(intercepts) != len(coefs):
+            refuse("intercepts_", f"must be a list of {len(coefs)} arrays, as coefs_")
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            if not isinstance(W, np.ndarray) or W.ndim != 2:
+                refuse(f"coefs_[{i}]", "must be a 2-D array")
+            if W.dtype != coefs[0].dtype or W.dtype not in (np.float32, np.float64):
+                refuse(
+                    f"coefs_[{i}]",
+                    f"has dtype {W.dtype}; every layer must have coefs_[0]'s dtype, "
+                    "float32 or float64",
+                )
+            if i and W.shape[0] != coefs[i - 1].shape[1]:
+                refuse(
+                    f"coefs_[{i}]",
+                    f"has shape {W.shape}, but coefs_[{i - 1}] has shape "
+                    f"{coefs[i - 1].shape}: layer {i} must take "
+                    f"{coefs[i - 1].shape[1]} inputs",
+                )
+            if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
+                refuse(
+                    f"intercepts_[{i}]",
+                    f"has shape {np.shape(b)}, but coefs_[{i}] has {W.shape[1]} "
+                    f"outputs: it must have shape ({W.shape[1]},)",
+                )
+            if b.dtype != W.dtype:
+                refuse(f"intercepts_[{i}]", f"has dtype {b.dtype}, not {W.dtype}")
+            if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                refuse(f"coefs_[{i}] or intercepts_[{i}]", "holds non-finite values")
+        if self.n_features_in_ != coefs[0].shape[0]:
+            refuse(
+                "n_features_in_",
+                f"is {self.n_features_in_!r}, but coefs_[0] takes "
+                f"{coefs[0].shape[0]} features",
+            )
+        if getattr(self, "n_layers_", len(coefs) + 1) != len(coefs) + 1:
+            refuse("n_layers_", f"is {self.n_layers_!r}, not len(coefs_) + 1")
+        if self.n_outputs_ != coefs[-1].shape[1]:
+            refuse(
+                "n_outputs_",
+                f"is {self.n_outputs_!r}, but the last layer coefs_[-1] has "
+                f"{coefs[-1].shape[1]} outputs",
+            )
+        classes = self.classes_
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            refuse("classes_", "must be a 1-D array")
+        label_type = getattr(self, "_label_type", None)
+        if label_type == "binary":
+            if len(classes) != 2:
+                refuse("classes_", f"holds {len(classes)} classes, not 2 (binary)")
+            outputs, out_activation = 1, "logistic"
+        elif label_type == "multiclass":
+            if len(classes) < 3:
+                refuse("classes_", f"holds {len(classes)} classes, not 3 or more")
+            outputs, out_activation = len(classes), "softmax"
+        elif label_type == "multilabel":
+            outputs, out_activation = len(classes), "logistic"
+        else:
+            refuse("_label_type", f"is {label_type!r}")
+        if self.n_outputs_ != outputs:
+            refuse(
+                "n_outputs_",
+                f"is {self.n_outputs_!r}, but {label_type} targets with "
+                f"{len(classes)} classes in classes_ need {outputs}",
+            )
+        if self.out_activation_ != out_activation:
+            refuse(
+                "out_activation_",
+                f"is {self.out_activation_!r}, but {label_type} targets need "
+                f"{out_activation!r}",
+            )
+        if self.activation not in ACTIVATIONS:
+            refuse(
+                "activation",
+                f"is {self.activation!r}, not one of {sorted(ACTIVATIONS)}",
+            )
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) != self.n_features_in_:
+            refuse(
+                "feature_names_in_",
+                f"holds {len(names)} names for {self.n_features_in_} features",
+            )
+
     def _layer_sizes(self):
         return (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
 
@@ -813,6 +949,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             targets, the probability of each label being present.
         """
         check_is_fitted(self)
+        self._check_fitted_state()
         _refuse_dates(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self._label_type != "binary":
@@ -880,6 +1017,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
         check_is_fitted(self)
+        self._check_fitted_state()
         _refuse_dates(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         P = self._forward_in_chunks(X)
