@@ -69,6 +69,16 @@ def _hidden_sizes(hidden_size):
     return tuple(int(s) for s in sizes)
 
 
+def _validate_quietly(*args, **kwargs):
+    """``validate_data`` without the RuntimeWarning of its finiteness check.
+
+    scikit-learn looks for inf and NaN by summing X, which warns when X holds both
+    +inf and -inf, just before it raises its own clear error.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(*args, **kwargs)
+
+
 def _refuse_dates(X):
     """Raise a TypeError naming the datetime64 or timedelta64 columns of ``X``."""
     dtype = getattr(X, "dtype", None)
@@ -473,7 +483,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         hidden = _hidden_sizes(self.hidden_size)
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         _refuse_dates(X)
-        X, y = validate_data(
+        X, y = _validate_quietly(
             self,
             X,
             y,
@@ -951,7 +961,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         self._check_fitted_state()
         _refuse_dates(X)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = _validate_quietly(self, X, reset=False, dtype=[np.float64, np.float32])
         if self._label_type != "binary":
             return self._forward_in_chunks(X)
         # One output unit gives p; the columns are [1 - p, p], filled in place.
@@ -1019,7 +1029,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         self._check_fitted_state()
         _refuse_dates(X)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = _validate_quietly(self, X, reset=False, dtype=[np.float64, np.float32])
         P = self._forward_in_chunks(X)
         if self._label_type == "multilabel":
             return (P >= 0.5).astype(int)

@@ -140,3 +140,14 @@ def test_dataframe_date_and_duration_columns_are_refused_by_name(fitted, data):
     assert_fails_unchanged(fitted, TypeError, match, frame, y)
     with pytest.raises(TypeError, match=r"columns \['when', 'wait', 'day'\]"):
         fitted.predict_proba(frame)
+
+
+def test_x_with_both_infinities_is_refused_without_runtime_warnings(fitted, data):
+    X, y = data
+    X = X.copy()
+    X[0, 0], X[1, 1] = np.inf, -np.inf
+    assert_fails_unchanged(fitted, ValueError, "Input X contains infinity", X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="Input X contains infinity"):
+            fitted.predict(X)
