@@ -431,7 +431,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a binary indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss is their weighted mean.
+            Non-negative weights; the loss is their weighted mean. Their sum must
+            be positive and well within the range of X's float dtype.
 
         Returns
         -------
