@@ -1,6 +1,7 @@
 """ANNClassifier: the scikit-learn face of the NumPy core in ``skann._core``."""
 
 import contextlib
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -41,6 +42,7 @@ from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau
 from ._core.training import Dataset, Plan, train
 from ._threads import blas_threads
+from .exceptions import InconsistentVersionWarning
 
 #: Attributes of scikit-learn's callback machinery, torn down after fit by
 #: scikit-learn itself, so they must survive a failed fit.
@@ -75,6 +77,76 @@ def _hidden_sizes(hidden_size):
             f"Got {hidden_size!r} instead."
         )
     return tuple(int(s) for s in sizes)
+
+
+def _validate_quietly(*args, **kwargs):
+    """``validate_data`` without the RuntimeWarning of its finiteness check.
+
+    scikit-learn looks for inf and NaN by summing X, which warns when X holds both
+    +inf and -inf, just before it raises its own clear error.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(*args, **kwargs)
+
+
+def _refuse_dates(X):
+    """Raise a TypeError naming the datetime64 or timedelta64 columns of ``X``."""
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        raise TypeError(
+            f"X has dtype {dtype}; ANNClassifier needs numeric features. Convert "
+            "dates and durations to numbers first, for example to seconds since a "
+            "reference time."
+        )
+    dtypes = getattr(X, "dtypes", None)
+    columns = getattr(X, "columns", None)
+    if dtypes is None or columns is None or isinstance(dtypes, np.dtype):
+        return
+    # pandas gives tz-aware datetimes their own dtype, whose kind is still "M".
+    bad = [c for c, d in zip(columns, dtypes) if getattr(d, "kind", None) in ("m", "M")]
+    if bad:
+        raise TypeError(
+            f"X has datetime or timedelta columns {bad}; ANNClassifier needs numeric "
+            "features. Convert dates and durations to numbers first, for example "
+            "to seconds since a reference time, or drop those columns."
+        )
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+#: The weighted loss multiplies each weight by a row's loss, at most -log(1e-9) per
+#: output; this headroom under the dtype's largest value keeps those sums finite.
+_WEIGHT_HEADROOM = 1e8
+
+
+def _check_class_weight_dict(class_weight):
+    """Raise unless every weight in the ``class_weight`` dict is finite and >= 0."""
+    for label, weight in class_weight.items():
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, Real)
+            or not np.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                "class_weight must map each class to a finite, non-negative number; "
+                f"got {weight!r} for class {label!r}."
+            )
+
+
+def _check_weight_sum(total, dtype, what):
+    """Raise if weights summing to ``total`` would overflow training in ``dtype``."""
+    finfo = np.finfo(dtype)
+    low, high = float(finfo.tiny), float(finfo.max) / _WEIGHT_HEADROOM
+    if not low <= total <= high:
+        raise ValueError(
+            f"{what} sums to {total:.4g}, outside [{low:.3g}, {high:.3g}], the range "
+            f"training on {np.dtype(dtype).name} data can use without overflow. "
+            "Divide the weights by a common factor: the loss is their weighted mean, "
+            "so only the alpha penalty, which is divided by their sum, changes."
+        )
 
 
 class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -237,8 +309,21 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
-    ``fit`` ends training after the current epoch with a warning, keeping a usable
-    model.
+    ``fit`` ends training after the current epoch (L-BFGS iteration) with a
+    warning, keeping a usable model; a second Ctrl-C, in the same fit or a later
+    one (say, of a grid search), raises ``KeyboardInterrupt``.
+
+    Errors name the parameter or input at fault: a negative ``class_weight``, sample
+    weights whose sum would overflow training's dtype, a ``validation_fraction``
+    too small or too large for the stratified split of ``early_stopping``, date or
+    duration columns in ``X``.
+
+    A pickled (or joblib or skops) model records the skann version that saved it;
+    loading it under another version warns with
+    :class:`~skann.exceptions.InconsistentVersionWarning`. Fitted attributes that
+    contradict one another (layer shapes, ``n_features_in_``, ``n_outputs_``,
+    ``out_activation_``, ``classes_``) are refused with a ``ValueError`` at load or
+    at the next prediction.
 
     Examples
     --------
@@ -336,6 +421,30 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
 
+    def __getstate__(self):
+        # Imported here: skann's __init__ imports this module before it sets the
+        # version.
+        from . import __version__
+
+        return {**super().__getstate__(), "_skann_version": __version__}
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        saved_by = state.pop("_skann_version", None)
+        if saved_by != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_skann_version=__version__,
+                    original_skann_version=saved_by,
+                )
+            )
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._check_fitted_state()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -352,7 +461,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a binary indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss is their weighted mean.
+            Non-negative weights; the loss is their weighted mean. Their sum must
+            be positive and well within the range of X's float dtype.
 
         Returns
         -------
@@ -419,7 +529,8 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """Shared by fit and partial_fit; sets every fitted attribute."""
         hidden = _hidden_sizes(self.hidden_size)
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
-        X, y = validate_data(
+        _refuse_dates(X)
+        X, y = _validate_quietly(
             self,
             X,
             y,
@@ -431,6 +542,7 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if continuing and incremental and classes is not None:
             self._check_same_classes(classes)
         if continuing:
+            self._check_fitted_state()
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y, y_index = self._encode_known_targets(y, X.dtype, exact=not incremental)
         else:
@@ -584,33 +696,50 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _sample_weight(self, X, y, y_index, sample_weight):
         """Validated sample weights times class weights, or None for neither."""
-        if sample_weight is not None:
+        given = sample_weight is not None
+        if given:
+            # float64 first: weights too large for float32 X are refused below with
+            # their sum, not by an overflow on the way.
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         if self.class_weight is not None:
             if self._label_type == "multilabel":
                 raise ValueError("class_weight is not supported for multilabel y.")
+            if isinstance(self.class_weight, dict):
+                _check_class_weight_dict(self.class_weight)
             weights = compute_sample_weight(self.class_weight, column_or_1d(y))
-            weights = weights.astype(X.dtype)
-            sample_weight = (
-                weights if sample_weight is None else sample_weight * weights
-            )
+            with np.errstate(over="ignore"):
+                sample_weight = (
+                    weights if sample_weight is None else sample_weight * weights
+                )
         if sample_weight is None:
             return None
-        if np.sum(sample_weight) <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
+        what = " times ".join(
+            name
+            for name, used in [
+                ("sample_weight", given),
+                ("class_weight", self.class_weight is not None),
+            ]
+            if used
+        )
+        with np.errstate(over="ignore"):
+            total = float(np.sum(sample_weight))
+        if total <= 0:
+            raise ValueError(f"{what} must have a positive sum.")
+        _check_weight_sum(total, X.dtype, what)
         if y_index is not None:
             n_present = len(np.unique(y_index[sample_weight > 0]))
             if n_present < 2 and len(np.unique(y_index)) > 1:
                 raise ValueError(
-                    "The number of classes with a positive sample_weight has to be "
+                    f"The number of classes with a positive {what} has to be "
                     f"greater than one; got {n_present} class."
                 )
-        return sample_weight
+        return sample_weight.astype(X.dtype, copy=False)
 
     def _split_validation(self, data, y_index, rng):
         """Hold out ``validation_fraction`` of ``data``, stratified by class."""
+        self._check_split_sizes(data.X.shape[0], y_index)
         arrays = [data.X, data.Y]
         if data.sample_weight is not None:
             arrays.append(data.sample_weight)
@@ -621,6 +750,13 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             stratify=y_index,
         )
         train_parts, held_out = parts[0::2], parts[1::2]
+        for part, name in [(train_parts, "training"), (held_out, "validation")]:
+            if len(part) == 3 and not np.sum(part[2]) > 0:
+                raise ValueError(
+                    f"early_stopping=True drew a {name} set whose sample weights "
+                    "sum to zero, so its loss is undefined. Give weight to more "
+                    "rows, or set early_stopping=False."
+                )
         return Dataset(*train_parts), Dataset(*held_out)
 
     def _loss_name(self):
@@ -628,6 +764,37 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if self._label_type == "multiclass":
             return "categorical_cross_entropy"
         return "binary_cross_entropy"
+
+    def _check_split_sizes(self, n, y_index):
+        """Raise, naming the parameters, where the validation split cannot be made."""
+        # train_test_split rounds the held-out share of the rows up.
+        n_validation = math.ceil(self.validation_fraction * n)
+        n_train = n - n_validation
+        counts = np.bincount(y_index) if y_index is not None else np.array([n])
+        counts = counts[counts > 0]
+        needed = len(counts)
+        if min(n_validation, n_train) < needed:
+            if y_index is None:
+                need = "at least one row in each part"
+            else:
+                need = (
+                    f"at least one row of each of the {needed} classes in each part "
+                    "of its stratified split"
+                )
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction!r} of the {n} rows: a validation set of "
+                f"{_rows(n_validation)} and a training set of {_rows(n_train)}, but "
+                f"it needs {need}. Change validation_fraction, give more rows, or "
+                "set early_stopping=False."
+            )
+        if y_index is not None and counts.min() < 2:
+            rare = self.classes_[np.flatnonzero(np.bincount(y_index) == 1)]
+            raise ValueError(
+                "early_stopping=True splits the rows by class, which needs at least "
+                f"2 rows of each class; the classes {rare.tolist()} have 1. Give more "
+                "rows, or set early_stopping=False."
+            )
 
     def _optimizer(self, resume):
         # Python floats: a NumPy float64 would make float32 updates run in float64.
@@ -698,9 +865,17 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _warn_about_stopping(self, result, incremental):
         if result.interrupted:
+            unit = "iterations" if self.solver == "lbfgs" else "epochs"
+            kept = (
+                "the best validated epoch"
+                if result.best_epoch is not None
+                else f"the last completed {unit[:-1]}"
+            )
             warnings.warn(
-                f"Training was interrupted after {result.n_iter} epochs of this "
-                "call; the model keeps the weights of the last completed epoch.",
+                f"Training was interrupted after {result.n_iter} {unit} of this "
+                f"call; the model keeps the weights of {kept}. A second Ctrl-C, "
+                "in this fit or a later one, stops everything with "
+                "KeyboardInterrupt.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -710,6 +885,104 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "hasn't converged yet; raise epochs or tol.",
                 ConvergenceWarning,
                 stacklevel=3,
+            )
+
+    def _check_fitted_state(self):
+        """Raise a ValueError naming a fitted attribute that contradicts the others.
+
+        A model loaded from a file, or edited by hand, could otherwise fail deep in
+        the forward pass, or return probabilities that do not sum to one.
+        """
+
+        def refuse(attribute, problem):
+            raise ValueError(
+                f"This fitted ANNClassifier is inconsistent: {attribute} {problem}. "
+                "Fit it again, or load a model saved as fit left it."
+            )
+
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if not isinstance(coefs, list) or not coefs:
+            refuse("coefs_", f"must be a non-empty list of arrays, not {coefs!r:.60}")
+        if not isinstance(intercepts, list) or len(intercepts) != len(coefs):
+            refuse("intercepts_", f"must be a list of {len(coefs)} arrays, as coefs_")
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            if not isinstance(W, np.ndarray) or W.ndim != 2:
+                refuse(f"coefs_[{i}]", "must be a 2-D array")
+            if W.dtype != coefs[0].dtype or W.dtype not in (np.float32, np.float64):
+                refuse(
+                    f"coefs_[{i}]",
+                    f"has dtype {W.dtype}; every layer must have coefs_[0]'s dtype, "
+                    "float32 or float64",
+                )
+            if i and W.shape[0] != coefs[i - 1].shape[1]:
+                refuse(
+                    f"coefs_[{i}]",
+                    f"has shape {W.shape}, but coefs_[{i - 1}] has shape "
+                    f"{coefs[i - 1].shape}: layer {i} must take "
+                    f"{coefs[i - 1].shape[1]} inputs",
+                )
+            if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
+                refuse(
+                    f"intercepts_[{i}]",
+                    f"has shape {np.shape(b)}, but coefs_[{i}] has {W.shape[1]} "
+                    f"outputs: it must have shape ({W.shape[1]},)",
+                )
+            if b.dtype != W.dtype:
+                refuse(f"intercepts_[{i}]", f"has dtype {b.dtype}, not {W.dtype}")
+            if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                refuse(f"coefs_[{i}] or intercepts_[{i}]", "holds non-finite values")
+        if self.n_features_in_ != coefs[0].shape[0]:
+            refuse(
+                "n_features_in_",
+                f"is {self.n_features_in_!r}, but coefs_[0] takes "
+                f"{coefs[0].shape[0]} features",
+            )
+        if getattr(self, "n_layers_", len(coefs) + 1) != len(coefs) + 1:
+            refuse("n_layers_", f"is {self.n_layers_!r}, not len(coefs_) + 1")
+        if self.n_outputs_ != coefs[-1].shape[1]:
+            refuse(
+                "n_outputs_",
+                f"is {self.n_outputs_!r}, but the last layer coefs_[-1] has "
+                f"{coefs[-1].shape[1]} outputs",
+            )
+        classes = self.classes_
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            refuse("classes_", "must be a 1-D array")
+        label_type = getattr(self, "_label_type", None)
+        if label_type == "binary":
+            if len(classes) != 2:
+                refuse("classes_", f"holds {len(classes)} classes, not 2 (binary)")
+            outputs, out_activation = 1, "logistic"
+        elif label_type == "multiclass":
+            if len(classes) < 3:
+                refuse("classes_", f"holds {len(classes)} classes, not 3 or more")
+            outputs, out_activation = len(classes), "softmax"
+        elif label_type == "multilabel":
+            outputs, out_activation = len(classes), "logistic"
+        else:
+            refuse("_label_type", f"is {label_type!r}")
+        if self.n_outputs_ != outputs:
+            refuse(
+                "n_outputs_",
+                f"is {self.n_outputs_!r}, but {label_type} targets with "
+                f"{len(classes)} classes in classes_ need {outputs}",
+            )
+        if self.out_activation_ != out_activation:
+            refuse(
+                "out_activation_",
+                f"is {self.out_activation_!r}, but {label_type} targets need "
+                f"{out_activation!r}",
+            )
+        if self.activation not in ACTIVATIONS:
+            refuse(
+                "activation",
+                f"is {self.activation!r}, not one of {sorted(ACTIVATIONS)}",
+            )
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) != self.n_features_in_:
+            refuse(
+                "feature_names_in_",
+                f"holds {len(names)} names for {self.n_features_in_} features",
             )
 
     def _layer_sizes(self):
@@ -759,7 +1032,9 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             targets, the probability of each label being present.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        self._check_fitted_state()
+        _refuse_dates(X)
+        X = _validate_quietly(self, X, reset=False, dtype=[np.float64, np.float32])
         if self._label_type != "binary":
             return self._forward_in_chunks(X)
         # One output unit gives p; the columns are [1 - p, p], filled in place.
@@ -825,7 +1100,9 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        self._check_fitted_state()
+        _refuse_dates(X)
+        X = _validate_quietly(self, X, reset=False, dtype=[np.float64, np.float32])
         P = self._forward_in_chunks(X)
         if self._label_type == "multilabel":
             return (P >= 0.5).astype(int)

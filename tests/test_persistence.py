@@ -1,6 +1,7 @@
 """Saving and loading a fitted ANNClassifier: pickle, joblib and skops."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -10,7 +11,9 @@ import skops.io as sio
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skann
 from skann import ANNClassifier
+from skann.exceptions import InconsistentVersionWarning
 
 #: The one type skops reports for a fitted ANNClassifier. skops trusts only builtins,
 #: NumPy, SciPy and scikit-learn's own types by default, so a third-party estimator
@@ -242,3 +245,153 @@ def test_callbacks_are_saved_with_the_model_until_removed():
     assert sio.get_untrusted_types(data=data) == [ANN_TYPE]
     loaded = sio.loads(data, trusted=[ANN_TYPE])
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.fixture
+def multiclass():
+    rng = np.random.RandomState(6)
+    X, y = rng.randn(60, 4), rng.randint(0, 4, 60)
+    return ANNClassifier((5, 3), epochs=10, random_state=0).fit(X, y), X
+
+
+def joblib_round_trip(clf, path):
+    joblib.dump(clf, path / "model.joblib")
+    return joblib.load(path / "model.joblib")
+
+
+LOADERS = {
+    "pickle": lambda clf, path: pickle.loads(pickle.dumps(clf)),
+    "joblib": joblib_round_trip,
+    "skops": lambda clf, path: sio.loads(sio.dumps(clf), trusted=[ANN_TYPE]),
+}
+
+
+@pytest.mark.parametrize("round_trip", LOADERS.values(), ids=LOADERS.keys())
+def test_the_saved_state_records_the_skann_version(multiclass, round_trip, tmp_path):
+    clf, X = multiclass
+    assert clf.__getstate__()["_skann_version"] == skann.__version__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        loaded = round_trip(clf, tmp_path)
+    assert "_skann_version" not in vars(loaded)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("round_trip", LOADERS.values(), ids=LOADERS.keys())
+def test_a_model_saved_by_another_version_warns_on_load(
+    multiclass, round_trip, tmp_path, monkeypatch
+):
+    clf, X = multiclass
+    state = clf.__getstate__()
+    monkeypatch.setattr(
+        ANNClassifier, "__getstate__", lambda self: {**state, "_skann_version": "0.0.1"}
+    )
+    match = rf"saved by skann 0\.0\.1 with skann {skann.__version__}"
+    with pytest.warns(InconsistentVersionWarning, match=match) as record:
+        loaded = round_trip(clf, tmp_path)
+    assert record[0].message.original_skann_version == "0.0.1"
+    assert record[0].message.current_skann_version == skann.__version__
+    assert issubclass(InconsistentVersionWarning, UserWarning)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_model_saved_before_versions_were_recorded_warns(multiclass):
+    clf, _ = multiclass
+    state = clf.__getstate__()
+    del state["_skann_version"]
+    with pytest.warns(InconsistentVersionWarning, match="did not record"):
+        ANNClassifier.__new__(ANNClassifier).__setstate__(state)
+
+
+def set_attribute(name, value):
+    def change(clf):
+        setattr(clf, name, value(clf) if callable(value) else value)
+
+    return change
+
+
+def set_item(name, index, value):
+    def change(clf):
+        getattr(clf, name)[index] = value(getattr(clf, name)[index])
+
+    return change
+
+
+def drop_last_output(clf):
+    clf.coefs_[-1] = clf.coefs_[-1][:, :-1]
+    clf.intercepts_[-1] = clf.intercepts_[-1][:-1]
+    clf.n_outputs_ -= 1
+
+
+INCONSISTENCIES = {
+    "unchained-coefs": (set_item("coefs_", 1, lambda W: W[:-1]), r"coefs_\[1\]"),
+    "short-intercepts": (
+        set_item("intercepts_", 0, lambda b: b[:-1]),
+        r"interc.*\[0\]",
+    ),
+    "missing-layer": (
+        set_attribute("intercepts_", lambda c: c.intercepts_[:-1]),
+        "intercepts_ must be a list of 3",
+    ),
+    "mixed-dtypes": (
+        set_item("coefs_", 1, lambda W: W.astype(np.float32)),
+        r"coefs_\[1\] has dtype float32",
+    ),
+    "nan-weights": (
+        set_item("coefs_", 0, lambda W: W * np.nan),
+        r"coefs_\[0\] or intercepts_\[0\] holds non-finite",
+    ),
+    "n_features_in_": (set_attribute("n_features_in_", 7), "n_features_in_ is 7"),
+    "n_layers_": (set_attribute("n_layers_", 2), "n_layers_ is 2"),
+    "n_outputs_": (set_attribute("n_outputs_", 3), "n_outputs_ is 3.*last layer"),
+    "out-layer": (drop_last_output, "n_outputs_ is 3.*4 classes.*need 4"),
+    "out_activation_": (set_attribute("out_activation_", "logistic"), "'softmax'"),
+    "two-classes": (
+        set_attribute("classes_", lambda c: c.classes_[:2]),
+        "classes_ holds 2 classes",
+    ),
+    "classes-2d": (
+        set_attribute("classes_", lambda c: c.classes_[:, None]),
+        "classes_ must be a 1-D array",
+    ),
+    "feature-names": (
+        set_attribute("feature_names_in_", np.array(["a"])),
+        "feature_names_in_ holds 1 names",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "change, match", INCONSISTENCIES.values(), ids=INCONSISTENCIES.keys()
+)
+@pytest.mark.parametrize("round_trip", LOADERS.values(), ids=LOADERS.keys())
+def test_an_inconsistent_model_is_refused_at_load(
+    multiclass, change, match, round_trip, tmp_path
+):
+    clf, _ = multiclass
+    change(clf)
+    with pytest.raises(ValueError, match=f"inconsistent: .*{match}"):
+        round_trip(clf, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change, match", INCONSISTENCIES.values(), ids=INCONSISTENCIES.keys()
+)
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
+def test_an_inconsistent_model_is_refused_at_predict(multiclass, change, match, method):
+    clf, X = multiclass
+    change(clf)
+    with pytest.raises(ValueError, match=f"inconsistent: .*{match}"):
+        getattr(clf, method)(X)
+
+
+def test_an_inconsistent_binary_model_is_refused():
+    rng = np.random.RandomState(7)
+    X, y = rng.randn(30, 3), rng.randint(0, 2, 30)
+    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf.n_outputs_, clf.out_activation_ = 2, "softmax"
+    with pytest.raises(ValueError, match="n_outputs_ is 2"):
+        clf.predict_proba(X)
+    clf.n_outputs_ = 1
+    with pytest.raises(ValueError, match="out_activation_ is 'softmax'"):
+        pickle.loads(pickle.dumps(clf))

@@ -8,6 +8,7 @@ network stores its weights, so evaluating the loss at a point is a copy into
 import numpy as np
 from scipy.optimize import minimize
 
+from .interrupts import deferred_interrupt
 from .objective import loss_and_gradients
 from .stopping import DivergenceError
 from .training import TrainingResult
@@ -57,12 +58,18 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         if on_epoch is not None and on_epoch(len(result.loss_curve) - 1, before):
             # SciPy ends the minimisation when its callback raises StopIteration.
             raise StopIteration
+        if interrupt["interrupted"]:
+            result.interrupted = True
+            raise StopIteration
 
     previous[0], _ = loss_and_gradient(network.params.astype(np.float64))
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
     if tol is not None:
         options["gtol"] = tol
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        deferred_interrupt() as interrupt,
+    ):
         solution = minimize(
             loss_and_gradient,
             network.params.astype(np.float64),
@@ -79,5 +86,5 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
             "with StandardScaler) or raise alpha."
         )
     result.n_iter = len(result.loss_curve)
-    result.stopped = solution.nit < epochs
+    result.stopped = solution.nit < epochs and not result.interrupted
     return result

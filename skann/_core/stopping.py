@@ -3,15 +3,15 @@
 ``DivergenceMonitor`` raises once training has clearly blown up. ``Plateau`` watches
 the monitored loss (the training loss, or the validation loss with early stopping),
 remembers the best parameters seen, and says when the loss has stopped improving.
-``deferred_interrupt`` lets a keyboard interrupt end training between epochs.
+``deferred_interrupt``, from ``interrupts.py``, lets a keyboard interrupt end training
+between epochs.
 """
 
-import contextlib
 import math
-import signal
-import threading
 
 import numpy as np
+
+from .interrupts import deferred_interrupt as deferred_interrupt
 
 #: Training has diverged once the loss stays above its first value and this many
 #: times the loss of predicting the class frequencies ...
@@ -107,26 +107,3 @@ class Plateau:
     def restart(self):
         """Start counting again, after the learning rate was lowered."""
         self.count = 0
-
-
-@contextlib.contextmanager
-def deferred_interrupt():
-    """Turn Ctrl-C into a flag checked between epochs, so no step is cut in half.
-
-    Yields a dict whose ``"interrupted"`` entry becomes True on SIGINT. Signal
-    handlers can only be set in the main thread, the only one SIGINT reaches;
-    elsewhere this does nothing.
-    """
-    state = {"interrupted": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
-
-    def handler(signum, frame):
-        state["interrupted"] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield state
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
