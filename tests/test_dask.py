@@ -31,6 +31,21 @@ def client():
             yield client
 
 
+@pytest.fixture(autouse=True)
+def local_threads_unless_on_the_cluster(request):
+    """Tests that do not ask for the cluster compute on local threads.
+
+    Once the cluster's client exists it is every compute's default; a test that
+    computes the same keys again right after releasing them can then meet a race in
+    the distributed scheduler (a KeyError on gather).
+    """
+    if "client" in request.fixturenames:
+        yield
+        return
+    with dask.config.set(scheduler="threads"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
