@@ -4,8 +4,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from skann._core.batches import Batches
+from skann._core import batches as batches_module
+from skann._core.batches import Batches, with_ones_column
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import GradientDescent
@@ -30,7 +32,8 @@ def test_batches_are_the_rows_in_the_epochs_order(rng, shuffled):
         assert len(seen) == 5
         for start, (X, Y, w) in zip(range(0, 103, 25), seen):
             rows = order[start : start + 25]
-            np.testing.assert_array_equal(X, data.X[rows])
+            np.testing.assert_array_equal(X[:, :-1], data.X[rows])
+            assert (X[:, -1] == 1).all()
             np.testing.assert_array_equal(Y, data.Y[rows])
             np.testing.assert_array_equal(w, data.sample_weight[rows])
         np.testing.assert_array_equal(batches.Y, data.Y[order])
@@ -42,12 +45,22 @@ def test_a_full_batch_is_the_data_itself(rng):
     batches = Batches(data, 500, np.random.RandomState(0))
     batches.start_epoch()
     ((X, Y, w),) = list(batches)
-    assert X is data.X and Y is data.Y and w is None
+    assert X is batches.X and Y is data.Y and w is None
+    np.testing.assert_array_equal(X, np.hstack([data.X, np.ones((103, 1))]))
     assert not batches.shuffled
 
 
+def test_large_or_sparse_inputs_get_no_column_of_ones(rng, monkeypatch):
+    X = rng.randn(50, 4)
+    assert with_ones_column(X).shape == (50, 5)
+    assert with_ones_column(sp.csr_matrix(X)).shape == (50, 4)
+    monkeypatch.setattr(batches_module, "ONES_COLUMN_MAX_BYTES", X.nbytes - 1)
+    assert with_ones_column(X) is X
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_a_large_input_is_never_copied_whole(rng, shuffle):
+def test_a_large_input_is_never_copied_whole(rng, monkeypatch, shuffle):
+    monkeypatch.setattr(batches_module, "ONES_COLUMN_MAX_BYTES", 2**20)
     X = rng.randn(20_000, 20)  # 3.2 MB
     Y = (X[:, :1] > 0).astype(float)
     net = Network.initialize((20, 8, 1), "relu", "logistic", 0.1, rng)

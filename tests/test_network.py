@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from skann._core.activations import ACTIVATIONS
+from skann._core.batches import with_ones_column
 from skann._core.layers import Dense
 from skann._core.losses import LOSSES
 from skann._core.network import Network
@@ -68,8 +69,9 @@ def test_layers_are_views_into_the_flat_vectors(rng):
 
 
 def test_dense_forward_and_backward_are_the_textbook_formulas(rng):
-    W, b = rng.randn(3, 4), rng.randn(4)
-    layer = Dense(W, b, np.empty_like(W), np.empty_like(b), "relu")
+    Wb = rng.randn(4, 4)
+    W, b = Wb[:-1].copy(), Wb[-1].copy()
+    layer = Dense(Wb, np.empty_like(Wb), "relu")
     A_prev = rng.randn(6, 3)
     Z = A_prev @ W + b
     np.testing.assert_allclose(layer.forward(A_prev), np.maximum(Z, 0), rtol=1e-14)
@@ -79,6 +81,22 @@ def test_dense_forward_and_backward_are_the_textbook_formulas(rng):
     np.testing.assert_allclose(layer.db, dZ.sum(axis=0), rtol=1e-13)
     np.testing.assert_allclose(dA_prev, dZ @ W.T, rtol=1e-13)
     assert layer.backward(dZ, propagate=False) is None
+
+
+def test_an_input_ending_with_ones_folds_the_biases_into_the_products(rng):
+    X = rng.randn(9, 3)
+    Y = np.eye(3)[rng.randint(0, 3, 9)]
+    loss = LOSSES["categorical_cross_entropy"]
+    net = Network.initialize((3, 5, 4, 3), "tanh", "softmax", 0.5, rng)
+    net.params += rng.randn(net.params.size) * 0.1
+    results = []
+    for inputs in (X, with_ones_column(X)):
+        P = net.forward(inputs).copy()
+        net.backward(loss.gradient(Y, P))
+        results.append((P, net.grads.copy()))
+    assert with_ones_column(X).shape == (9, 4)
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-13)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])

@@ -8,6 +8,7 @@ network stores its weights, so evaluating the loss at a point is a copy into
 import numpy as np
 from scipy.optimize import minimize
 
+from .batches import with_ones_column
 from .interrupts import deferred_interrupt
 from .objective import loss_and_gradients
 from .stopping import DivergenceError
@@ -40,7 +41,7 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         samples of every loss evaluation; ``stopped`` tells whether L-BFGS
         converged before using up its iterations.
     """
-    X, Y, w = data.X, data.Y, data.sample_weight
+    X, Y, w = with_ones_column(data.X), data.Y, data.sample_weight
     result = TrainingResult()
 
     def loss_and_gradient(theta):

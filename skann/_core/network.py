@@ -37,7 +37,8 @@ class Network:
     ----------
     layers : list of Dense
     params : ndarray of shape (n_params,)
-        Layer by layer, ``W`` then ``b``, flattened; every ``W`` and ``b`` is a view.
+        Layer by layer, ``W`` then ``b``, flattened; every layer's ``Wb`` (and so
+        its ``W`` and ``b``) is a view.
     grads : ndarray of shape (n_params,)
         The gradients, laid out as ``params``.
     """
@@ -47,17 +48,13 @@ class Network:
         arrays = [a for W, b in zip(coefs, intercepts) for a in (W, b)]
         self.params = np.concatenate([np.ravel(a) for a in arrays], dtype=dtype)
         self.grads = np.zeros_like(self.params)
-        values = _views(self.params, arrays)
-        gradients = _views(self.grads, arrays)
-        n_layers = len(coefs)
+        # Each b follows its W in the flat vectors: together they are one block.
+        shapes = [(W.shape[0] + 1, W.shape[1]) for W in coefs]
+        blocks = zip(_views(self.params, shapes), _views(self.grads, shapes))
+        last = len(coefs) - 1
         self.layers = [
-            Dense(
-                *values[2 * i : 2 * i + 2],
-                *gradients[2 * i : 2 * i + 2],
-                out_activation if i == n_layers - 1 else activation,
-                output=i == n_layers - 1,
-            )
-            for i in range(n_layers)
+            Dense(Wb, dWb, out_activation if i == last else activation, i == last)
+            for i, (Wb, dWb) in enumerate(blocks)
         ]
         self.activation = activation
         self.out_activation = out_activation
@@ -167,12 +164,13 @@ class Network:
         return max(1, int(limit_bytes // row_bytes))
 
 
-def _views(flat, arrays):
-    """Split ``flat`` into consecutive views shaped like ``arrays``."""
+def _views(flat, shapes):
+    """Split ``flat`` into consecutive views of the given shapes."""
     views, start = [], 0
-    for array in arrays:
-        views.append(flat[start : start + array.size].reshape(array.shape))
-        start += array.size
+    for shape in shapes:
+        size = shape[0] * shape[1]
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
     return views
 
 
