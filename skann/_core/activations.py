@@ -80,29 +80,31 @@ class Softmax:
     """Row-wise ``A = exp(Z) / sum(exp(Z))``; used only as an output.
 
     Subtracting each row's maximum from ``Z`` first changes nothing mathematically
-    and keeps ``exp`` from overflowing (and a row's sum from underflowing to zero),
-    but on rows as short as a classifier's it is the costliest step of the function.
-    It is done only where it matters: when some ``|Z|`` is beyond half the exponent
-    range of the dtype (about 354 in float64, 44 in float32), which two whole-array
-    reductions tell. This halves the softmax of digits' batches. Its derivative is
-    never needed on its own: it is fused with the categorical cross-entropy (see
-    ``losses.py``).
+    and keeps ``exp`` from overflowing (and a row's sum from underflowing to zero).
+    On rows as short as a classifier's it is the costliest step, and it matters only
+    when some ``|Z|`` is beyond half the exponent range of the dtype (about 354 in
+    float64, 44 in float32), which two whole-array reductions tell; done only then,
+    an epoch on digits runs 5% faster. The derivative is never needed on its own: it
+    is fused with the categorical cross-entropy (see ``losses.py``).
     """
 
     name = "softmax"
 
     def forward(self, Z):
         """Overwrite ``Z`` with the row-wise softmax of ``Z`` and return it."""
-        bound = 0.5 * np.log(np.finfo(Z.dtype).max)
+        bound = _HALF_EXPONENT_RANGE[Z.dtype]
         # A NaN fails both comparisons and takes the shifted path.
         if not (Z.max() <= bound and Z.min() >= -bound):
             Z -= Z.max(axis=1, keepdims=True)
         np.exp(Z, out=Z)
-        # The row sums as a product with a vector of ones run in BLAS, three times
-        # faster than Z.sum(axis=1) on rows of ten classes.
-        Z /= Z.dot(np.ones(Z.shape[1], Z.dtype))[:, np.newaxis]
+        Z /= Z.sum(axis=1, keepdims=True)
         return Z
 
+
+#: Half the log of the largest number of each floating dtype.
+_HALF_EXPONENT_RANGE = {
+    np.dtype(t): 0.5 * float(np.log(np.finfo(t).max)) for t in (np.float32, np.float64)
+}
 
 #: Hidden-layer activations by their public option string.
 ACTIVATIONS = {cls.name: cls() for cls in (Identity, ReLU, Tanh, Logistic)}
