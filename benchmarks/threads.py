@@ -1,0 +1,124 @@
+"""Where BLAS threads start to pay for a training step, idle and on a busy machine.
+
+Usage::
+
+    python benchmarks/threads.py [--quick]
+
+For networks whose largest matrix product spans a range of sizes, a few epochs of
+``ANNClassifier`` (plain gradient descent, one hidden layer) are timed with BLAS
+limited to one thread and with every thread BLAS has, alternately, first on an idle
+machine and then with one busy process per core but one running beside it, as
+other fits of a parallel grid search would. It prints, for each size, the time on
+one thread over the time on all threads (above 1: threads pay), and the product
+size from which skann lets BLAS use every thread (``skann._threads.THREADED_FROM``).
+"""
+
+import argparse
+import multiprocessing
+import os
+import time
+
+import numpy as np
+import threadpoolctl
+
+import skann._threads
+from skann import ANNClassifier
+from skann._threads import THREADED_FROM, largest_product
+
+#: (rows per step, features, hidden units): largest products from 1e5 to 1e8.
+SHAPES = [
+    (200, 20, 32),
+    (500, 20, 64),
+    (1000, 30, 64),
+    (4000, 20, 64),
+    (2000, 64, 128),
+    (4000, 64, 128),
+    (4000, 100, 256),
+    (8000, 100, 256),
+    (8000, 200, 512),
+]
+
+
+def spin(stop):
+    """Keep one core busy until ``stop`` is set."""
+    x = 0
+    while not stop.is_set():
+        x += 1
+
+
+def epoch_seconds(n_rows, n_features, hidden, threads, epochs, reps):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_rows, n_features))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = ANNClassifier(hidden, epochs=epochs, lr=0.01, random_state=0)
+    best = np.inf
+    # Below THREADED_FROM skann limits BLAS to one thread by itself; that limit is
+    # lifted here, to time what every thread would do.
+    saved, skann._threads.THREADED_FROM = skann._threads.THREADED_FROM, 0
+    try:
+        for _ in range(reps):
+            with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+                start = time.perf_counter()
+                clf.fit(X, y)
+                best = min(best, (time.perf_counter() - start) / epochs)
+    finally:
+        skann._threads.THREADED_FROM = saved
+    return best
+
+
+def measure(shapes, epochs, reps, n_threads):
+    rows = []
+    for n_rows, n_features, hidden in shapes:
+        one = epoch_seconds(n_rows, n_features, hidden, 1, epochs, reps)
+        many = epoch_seconds(n_rows, n_features, hidden, n_threads, epochs, reps)
+        product = largest_product(n_rows, (n_features, hidden, 1))
+        rows.append((n_rows, n_features, hidden, product, one, many))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and tries")
+    args = parser.parse_args(argv)
+    epochs, reps = (3, 2) if args.quick else (10, 3)
+    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    n_threads = max(i["num_threads"] for i in info)
+    print(
+        f"{os.cpu_count()} CPUs; BLAS: "
+        + "; ".join(
+            f"{i['internal_api']} {i['version']} ({i.get('architecture')}, "
+            f"{i['num_threads']} threads)"
+            for i in info
+        )
+    )
+    print(f"THREADED_FROM = {THREADED_FROM:,} multiply-adds")
+    results = {"idle": measure(SHAPES, epochs, reps, n_threads)}
+    stop = multiprocessing.Event()
+    busy = [
+        multiprocessing.Process(target=spin, args=(stop,))
+        for _ in range(max(1, (os.cpu_count() or 2) - 1))
+    ]
+    for process in busy:
+        process.start()
+    try:
+        results["busy"] = measure(SHAPES, epochs, reps, n_threads)
+    finally:
+        stop.set()
+        for process in busy:
+            process.join()
+    print(
+        "\n| rows x features -> hidden | largest product | idle: 1 thread ms "
+        "| idle: 1 / all | busy: 1 thread ms | busy: 1 / all |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for idle, loaded in zip(results["idle"], results["busy"]):
+        n_rows, n_features, hidden, product, one, many = idle
+        print(
+            f"| {n_rows} x {n_features} -> {hidden} | {product:.2e} "
+            f"| {one * 1e3:.2f} | {one / many:.2f} | {loaded[4] * 1e3:.2f} "
+            f"| {loaded[4] / loaded[5]:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
