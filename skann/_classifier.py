@@ -190,6 +190,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     accuracy; 'lbfgs' also fills ``loss_curve_``, ``best_loss_`` and ``t_``. The
     user guide's comparison page lists every difference.
 
+    ``X`` may be a SciPy sparse matrix, in training and prediction alike: the first
+    layer multiplies it as it is, never densified.
+
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
     ``fit`` ends training after the current epoch (L-BFGS iteration) with a
