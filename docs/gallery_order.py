@@ -7,6 +7,7 @@ ORDER = [
     "plot_compare_classifiers.py",
     "plot_solvers.py",
     "plot_early_stopping.py",
+    "plot_regression.py",
 ]
 
 

@@ -1,8 +1,9 @@
-"""skann: the textbook neural network as a scikit-learn classifier."""
+"""skann: the textbook neural network as scikit-learn estimators."""
 
 from ._classifier import ANNClassifier
 from ._display import LossCurveDisplay
+from ._regressor import ANNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ANNClassifier", "LossCurveDisplay", "__version__"]
+__all__ = ["ANNClassifier", "ANNRegressor", "LossCurveDisplay", "__version__"]

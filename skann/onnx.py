@@ -1,13 +1,18 @@
-"""Export a fitted :class:`~skann.ANNClassifier` to ONNX.
+"""Export a fitted ANNClassifier or ANNRegressor to ONNX.
 
 The graph is written from the fitted weights with the ``onnx`` package's helper API:
 one ``MatMul`` and ``Add`` per layer, the hidden activation between them, and the
-output activation (``Sigmoid`` or ``Softmax``) last. It has one input, ``X``, and two
-outputs: ``label``, what :meth:`~skann.ANNClassifier.predict` returns, and
-``probabilities``, what :meth:`~skann.ANNClassifier.predict_proba` returns.
+output activation (``Sigmoid`` or ``Softmax``; none for a regressor) last. It has one
+input, ``X``. A classifier's graph has two outputs: ``label``, what
+:meth:`~skann.ANNClassifier.predict` returns, and ``probabilities``, what
+:meth:`~skann.ANNClassifier.predict_proba` returns; a regressor's has one,
+``predictions``, what :meth:`~skann.ANNRegressor.predict` returns.
 
-:func:`register_skl2onnx` teaches ``skl2onnx`` the same graph, so that a pipeline
-ending in an ``ANNClassifier`` converts with ``skl2onnx.to_onnx``.
+:func:`register_skl2onnx` teaches ``skl2onnx`` the same graphs, so that a pipeline
+ending in either estimator converts with ``skl2onnx.to_onnx``.
+
+The graph's input is a dense tensor: a model fitted on sparse ``X`` exports like any
+other, from a dense sample, and takes dense rows.
 
 ``onnx``, ``onnxruntime`` to run the graphs and ``skl2onnx`` come with the optional
 extra ``onnx``: ``pip install 'skann[onnx]'``. They are imported only when needed.
@@ -16,8 +21,10 @@ extra ``onnx``: ``pip install 'skann[onnx]'``. They are imported only when neede
 import importlib
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._classifier import ANNClassifier
+from ._regressor import ANNRegressor
 
 __all__ = ["register_skl2onnx", "to_onnx"]
 
@@ -78,19 +85,7 @@ def _write_network(graph, estimator, X, dtype, label, probabilities, classes):
     """
     import onnx
 
-    if estimator.activation not in _HIDDEN_OPS:
-        raise ValueError(
-            f"No ONNX operator is known for activation={estimator.activation!r}; "
-            f"export supports {sorted(_HIDDEN_OPS)}."
-        )
-    op = _HIDDEN_OPS[estimator.activation]
-    *hidden, (W_out, b_out) = zip(estimator.coefs_, estimator.intercepts_)
-    A = X
-    for layer, (W, b) in enumerate(hidden):
-        Z = _affine(graph, A, W, b, dtype, layer)
-        A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
-    Z = _affine(graph, A, W_out, b_out, dtype, len(hidden))
-
+    Z = _write_layers(graph, estimator, X, dtype)
     kind = _label_kind(estimator)
     if kind == "multiclass":
         graph.node("Softmax", [Z], "proba", output=probabilities, axis=1)
@@ -118,6 +113,36 @@ def _write_network(graph, estimator, X, dtype, label, probabilities, classes):
     index = graph.node("Reshape", [indicator, flat], "class_index")
     classes = graph.constant("classes", classes)
     graph.node("Gather", [classes, index], "label", output=label, axis=0)
+
+
+def _write_layers(graph, estimator, X, dtype):
+    """Add every layer up to the output's ``Z``, before its activation; return it."""
+    if estimator.activation not in _HIDDEN_OPS:
+        raise ValueError(
+            f"No ONNX operator is known for activation={estimator.activation!r}; "
+            f"export supports {sorted(_HIDDEN_OPS)}."
+        )
+    op = _HIDDEN_OPS[estimator.activation]
+    *hidden, (W_out, b_out) = zip(estimator.coefs_, estimator.intercepts_)
+    A = X
+    for layer, (W, b) in enumerate(hidden):
+        Z = _affine(graph, A, W, b, dtype, layer)
+        A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
+    return _affine(graph, A, W_out, b_out, dtype, len(hidden))
+
+
+def _write_regression(graph, estimator, X, dtype, predictions, flatten):
+    """Add the nodes that compute ``predictions`` from ``X``: the identity output.
+
+    With ``flatten``, a single output comes out with shape ``(N,)``, as ``predict``
+    returns it.
+    """
+    Z = _write_layers(graph, estimator, X, dtype)
+    if flatten and estimator.n_outputs_ == 1:
+        flat = graph.constant("flat_shape", np.array([-1], dtype=np.int64))
+        graph.node("Reshape", [Z, flat], "predictions", output=predictions)
+    else:
+        graph.node("Identity", [Z], "predictions", output=predictions)
 
 
 def _affine(graph, A, W, b, dtype, layer):
@@ -165,37 +190,42 @@ class _HelperGraph:
 
 
 def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
-    """Convert a fitted classifier to an ONNX model.
+    """Convert a fitted classifier or regressor to an ONNX model.
 
     Parameters
     ----------
-    estimator : ANNClassifier
-        A fitted classifier: binary, multiclass or multilabel, any number of hidden
-        layers, any hidden activation.
+    estimator : ANNClassifier or ANNRegressor
+        A fitted estimator: for a classifier, binary, multiclass or multilabel; for
+        a regressor, one output or several; any number of hidden layers, any hidden
+        activation.
     X_sample : array-like of shape (n_samples, n_features)
-        A few rows of input. Its dtype, ``float32`` or ``float64``, is the type of
-        the graph's input and of all its arithmetic. The estimator predicts on its
-        first row once, so a sample that the estimator rejects is rejected here.
+        A few rows of input, dense. Its dtype, ``float32`` or ``float64``, is the
+        type of the graph's input and of all its arithmetic. The estimator predicts
+        on its first row once, so a sample that the estimator rejects is rejected
+        here.
     target_opset : int, default=17
         ONNX opset of the graph, 13 or newer.
 
     Returns
     -------
     model : onnx.ModelProto
-        A checked model with input ``X`` of shape ``(N, n_features)`` and two
-        outputs. ``label`` holds the class labels from ``classes_`` (strings too),
-        shape ``(N,)``, or, for multilabel targets, a 0/1 ``int64`` indicator
-        matrix of shape ``(N, n_labels)``. ``probabilities`` has the layout of
-        ``predict_proba``: ``(N, 2)`` as ``[1 - p, p]`` for binary targets,
-        ``(N, n_classes)`` for multiclass and ``(N, n_labels)`` for multilabel.
+        A checked model with input ``X`` of shape ``(N, n_features)``. A
+        classifier's has two outputs. ``label`` holds the class labels from
+        ``classes_`` (strings too), shape ``(N,)``, or, for multilabel targets, a
+        0/1 ``int64`` indicator matrix of shape ``(N, n_labels)``.
+        ``probabilities`` has the layout of ``predict_proba``: ``(N, 2)`` as ``[1 -
+        p, p]`` for binary targets, ``(N, n_classes)`` for multiclass and ``(N,
+        n_labels)`` for multilabel. A regressor's has one, ``predictions``, of
+        shape ``(N,)`` for one output and ``(N, n_outputs)`` for several, as
+        ``predict`` returns them.
 
     Raises
     ------
     ImportError
         If the ``onnx`` package is missing.
     TypeError
-        If ``X_sample`` is not floating point or ``estimator`` is not an
-        ``ANNClassifier``.
+        If ``X_sample`` is sparse or not floating point, or ``estimator`` is
+        neither an ``ANNClassifier`` nor an ``ANNRegressor``.
     ValueError
         If ``target_opset`` is out of range or ``X_sample`` has the wrong number
         of features.
@@ -204,16 +234,20 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
 
     See Also
     --------
-    register_skl2onnx : Convert pipelines ending in an ANNClassifier with skl2onnx.
+    register_skl2onnx : Convert pipelines ending in an ANNClassifier or
+        ANNRegressor with skl2onnx.
 
     Notes
     -----
     The binary label is ``classes_[1]`` where the probability of the second class
     is at least 0.5, as in ``predict``; the multiclass label is the first class of
     largest probability. A ``float32`` graph of a network fit on ``float64`` data
-    agrees with ``predict_proba`` to about ``1e-6``; a ``float64`` graph, to
-    rounding. The estimator raises when
-    activations overflow on unscaled input; the graph returns ``nan`` instead.
+    agrees with the estimator to about ``1e-6`` (relative, for a regressor); a
+    ``float64`` graph, to rounding. The estimator raises when activations
+    overflow on unscaled input; the graph returns ``nan`` instead.
+
+    The graph's input is a dense tensor, so ``X_sample`` must be dense; a model
+    fitted on sparse data exports all the same, from dense rows.
 
     Examples
     --------
@@ -239,13 +273,21 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
 
     from . import __version__
 
-    if not isinstance(estimator, ANNClassifier):
+    if not isinstance(estimator, (ANNClassifier, ANNRegressor)):
         raise TypeError(
-            f"to_onnx converts an ANNClassifier; got {type(estimator).__name__}."
+            "to_onnx converts an ANNClassifier or ANNRegressor; got "
+            f"{type(estimator).__name__}."
+        )
+    if sp.issparse(X_sample):
+        raise TypeError(
+            "X_sample must be dense: the ONNX graph takes a dense tensor, whatever "
+            "the model was fitted on. Pass a few rows as an array, e.g. "
+            "X_sample[:5].toarray()."
         )
     sample = X_sample[:1]
     # The estimator's own checks: fitted, and the right number of features.
-    estimator.predict_proba(sample)
+    regressor = isinstance(estimator, ANNRegressor)
+    (estimator.predict if regressor else estimator.predict_proba)(sample)
     dtype = np.asarray(sample).dtype
     if dtype not in (np.float32, np.float64):
         raise TypeError(
@@ -259,37 +301,23 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
         )
 
     elem_type = helper.np_dtype_to_tensor_dtype(dtype)
-    classes = _class_constant(estimator.classes_)
-    graph = _HelperGraph(reserved=["X", "label", "probabilities"])
-    _write_network(graph, estimator, "X", dtype, "label", "probabilities", classes)
-
-    kind = _label_kind(estimator)
-    if kind == "multilabel":
-        label_info = helper.make_tensor_value_info(
-            "label", onnx.TensorProto.INT64, [None, estimator.n_outputs_]
-        )
+    if regressor:
+        graph = _HelperGraph(reserved=["X", "predictions"])
+        _write_regression(graph, estimator, "X", dtype, "predictions", flatten=True)
+        shape = [None] if estimator.n_outputs_ == 1 else [None, estimator.n_outputs_]
+        outputs = [helper.make_tensor_value_info("predictions", elem_type, shape)]
     else:
-        label_type = (
-            onnx.TensorProto.STRING
-            if classes.dtype.kind == "U"
-            else helper.np_dtype_to_tensor_dtype(classes.dtype)
-        )
-        label_info = helper.make_tensor_value_info("label", label_type, [None])
-    n_columns = len(estimator.classes_)
+        graph = _HelperGraph(reserved=["X", "label", "probabilities"])
+        outputs = _write_classifier_outputs(graph, estimator, dtype, elem_type)
     onnx_graph = helper.make_graph(
         graph.nodes,
-        "ANNClassifier",
+        type(estimator).__name__,
         [
             helper.make_tensor_value_info(
                 "X", elem_type, [None, estimator.n_features_in_]
             )
         ],
-        [
-            label_info,
-            helper.make_tensor_value_info(
-                "probabilities", elem_type, [None, n_columns]
-            ),
-        ],
+        outputs,
         initializer=graph.initializers,
     )
     opsets = [helper.make_opsetid("", target_opset)]
@@ -303,6 +331,31 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
     )
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _write_classifier_outputs(graph, estimator, dtype, elem_type):
+    """Write a classifier's network into ``graph``; return its two output infos."""
+    import onnx
+    from onnx import helper
+
+    classes = _class_constant(estimator.classes_)
+    _write_network(graph, estimator, "X", dtype, "label", "probabilities", classes)
+    if _label_kind(estimator) == "multilabel":
+        label_info = helper.make_tensor_value_info(
+            "label", onnx.TensorProto.INT64, [None, estimator.n_outputs_]
+        )
+    else:
+        label_type = (
+            onnx.TensorProto.STRING
+            if classes.dtype.kind == "U"
+            else helper.np_dtype_to_tensor_dtype(classes.dtype)
+        )
+        label_info = helper.make_tensor_value_info("label", label_type, [None])
+    n_columns = len(estimator.classes_)
+    return [
+        label_info,
+        helper.make_tensor_value_info("probabilities", elem_type, [None, n_columns]),
+    ]
 
 
 class _Skl2OnnxGraph:
@@ -407,15 +460,52 @@ def _skl2onnx_convert(scope, operator, container):
     )
 
 
-def register_skl2onnx():
-    """Register ANNClassifier's converter with ``skl2onnx``.
+def _skl2onnx_regressor_shapes(operator):
+    """skl2onnx shape calculator of a regressor: ``(N, n_outputs)``, X's type."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-    Call it once, before ``skl2onnx.to_onnx``, to convert an ``ANNClassifier`` or
-    a pipeline that ends in one. The converter writes the graph of
-    :func:`to_onnx`, and accepts skl2onnx's options for classifiers: by default
-    skl2onnx turns the probabilities into a list of ``{label: probability}``
-    maps, ``options={"zipmap": False}`` keeps the ``(N, n_classes)`` tensor, and
-    ``"nocl": True`` labels classes by their index. Calling it again does
+    input_type = operator.inputs[0].type
+    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)):
+        raise TypeError(
+            "ANNRegressor's ONNX graph takes a float or double tensor; got "
+            f"{type(input_type).__name__}."
+        )
+    N = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = type(input_type)([N, operator.raw_operator.n_outputs_])
+
+
+def _skl2onnx_regressor_convert(scope, operator, container):
+    """skl2onnx converter of a regressor: the network, its output kept 2-D."""
+    from skl2onnx.common.data_types import FloatTensorType
+
+    if container.target_opset < MIN_OPSET:
+        raise RuntimeError(
+            f"ANNRegressor's ONNX graph needs opset {MIN_OPSET} or newer; got "
+            f"target_opset={container.target_opset}."
+        )
+    is_float = isinstance(operator.inputs[0].type, FloatTensorType)
+    # skl2onnx's regressors all give (N, n_outputs), which later steps expect.
+    _write_regression(
+        _Skl2OnnxGraph(scope, container),
+        operator.raw_operator,
+        operator.inputs[0].full_name,
+        np.float32 if is_float else np.float64,
+        operator.outputs[0].full_name,
+        flatten=False,
+    )
+
+
+def register_skl2onnx():
+    """Register the converters of ANNClassifier and ANNRegressor with ``skl2onnx``.
+
+    Call it once, before ``skl2onnx.to_onnx``, to convert an ``ANNClassifier``, an
+    ``ANNRegressor`` or a pipeline that ends in one. The converters write the
+    graphs of :func:`to_onnx`. The classifier's accepts skl2onnx's options for
+    classifiers: by default skl2onnx turns the probabilities into a list of
+    ``{label: probability}`` maps, ``options={"zipmap": False}`` keeps the ``(N,
+    n_classes)`` tensor, and ``"nocl": True`` labels classes by their index. The
+    regressor's single output, ``variable``, has shape ``(N, n_outputs)`` as
+    skl2onnx's own regressors give it, also for one output. Calling it again does
     nothing new.
 
     Raises
@@ -425,7 +515,7 @@ def register_skl2onnx():
 
     See Also
     --------
-    to_onnx : Convert an ANNClassifier alone, without skl2onnx.
+    to_onnx : Convert an ANNClassifier or ANNRegressor alone, without skl2onnx.
 
     Notes
     -----
@@ -458,4 +548,10 @@ def register_skl2onnx():
         _skl2onnx_shapes,
         _skl2onnx_convert,
         options={"zipmap": [True, False, "columns"], "nocl": [False, True]},
+    )
+    skl2onnx.update_registered_converter(
+        ANNRegressor,
+        "SkannANNRegressor",
+        _skl2onnx_regressor_shapes,
+        _skl2onnx_regressor_convert,
     )

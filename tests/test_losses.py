@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, mean_squared_error, r2_score
 
 from skann._core.losses import LOSSES
 
@@ -76,4 +76,41 @@ def test_registry_is_keyed_by_the_loss_and_names_its_output():
     assert {k: v.output_activation for k, v in LOSSES.items()} == {
         "binary_cross_entropy": "logistic",
         "categorical_cross_entropy": "softmax",
+        "squared_error": "identity",
     }
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_squared_error_is_half_the_mean_squared_error_of_one_output(rng, weighted):
+    y, p = rng.randn(40), rng.randn(40)
+    w = rng.uniform(0.1, 3, 40) if weighted else None
+    ours = LOSSES["squared_error"].loss(y[:, None], p[:, None], w)
+    expected = 0.5 * mean_squared_error(y, p, sample_weight=w)
+    assert ours == pytest.approx(expected, rel=1e-12)
+
+
+def test_squared_error_sums_outputs_and_averages_samples(rng):
+    Y, P = rng.randn(30, 3), rng.randn(30, 3)
+    expected = sum(0.5 * mean_squared_error(Y[:, j], P[:, j]) for j in range(3))
+    assert LOSSES["squared_error"].loss(Y, P) == pytest.approx(expected, rel=1e-12)
+
+
+def test_squared_error_baseline_is_half_the_weighted_variance(rng):
+    Y, w = rng.randn(30, 2), rng.uniform(0.5, 2, 30)
+    variance = np.average((Y - np.average(Y, axis=0, weights=w)) ** 2, 0, weights=w)
+    assert LOSSES["squared_error"].baseline(Y, w) == pytest.approx(
+        0.5 * variance.sum(), rel=1e-12
+    )
+
+
+def test_squared_error_score_is_r2_averaged_over_outputs(rng):
+    Y, P = rng.randn(30, 3), rng.randn(30, 3)
+    assert LOSSES["squared_error"].score(Y, P) == pytest.approx(
+        r2_score(Y, P), rel=1e-12
+    )
+    # A constant output: 1 when predicted exactly, else 0, as r2_score by default.
+    Y[:, 1] = 2.0
+    P[:, 1] = 2.0
+    assert LOSSES["squared_error"].score(Y, P) == pytest.approx(r2_score(Y, P))
+    P[0, 1] = 3.0
+    assert LOSSES["squared_error"].score(Y, P) == pytest.approx(r2_score(Y, P))

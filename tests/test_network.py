@@ -10,7 +10,12 @@ from skann._core.layers import Dense
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 
-LOSS_OF = {"binary": "binary_cross_entropy", "multilabel": "binary_cross_entropy"}
+LOSS_OF = {
+    "binary": "binary_cross_entropy",
+    "multilabel": "binary_cross_entropy",
+    "regression": "squared_error",
+    "multi-output": "squared_error",
+}
 
 
 def _targets(rng, kind, n):
@@ -18,6 +23,10 @@ def _targets(rng, kind, n):
         return rng.randint(0, 2, (n, 1)).astype(float)
     if kind == "multiclass":
         return np.eye(3)[rng.randint(0, 3, n)]
+    if kind == "regression":
+        return rng.randn(n, 1)
+    if kind == "multi-output":
+        return rng.randn(n, 3)
     return rng.randint(0, 2, (n, 3)).astype(float)  # multilabel
 
 
@@ -26,7 +35,9 @@ def _loss(kind):
 
 
 @pytest.mark.parametrize("hidden", [(5,), (5, 4)])
-@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize(
+    "kind", ["binary", "multiclass", "multilabel", "regression", "multi-output"]
+)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("weighted", [False, True])
 def test_backward_matches_finite_differences(rng, hidden, kind, activation, weighted):

@@ -190,7 +190,9 @@ def test_sample_with_wrong_number_of_features_raises():
 def test_other_estimators_raise():
     X, y = make_data("binary")
     mlp = MLPClassifier(max_iter=5).fit(X, y)
-    with pytest.raises(TypeError, match="ANNClassifier; got MLPClassifier"):
+    with pytest.raises(
+        TypeError, match="ANNClassifier or ANNRegressor; got MLPClassifier"
+    ):
         to_onnx(mlp, X)
 
 

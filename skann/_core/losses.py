@@ -4,7 +4,8 @@ Every loss takes the targets ``Y`` (shape ``(n_samples, n_outputs)``), the netwo
 outputs ``P`` and optional ``sample_weight``, and is a weighted mean over samples
 (mean reduction): ``sum_i w_i * l_i / sum_i w_i``. Paired with its output activation
 (logistic, softmax), a cross-entropy's gradient with respect to the output logits
-``Z`` is ``dZ = (P - Y) * w / sum(w)``, without the activation's own derivative.
+``Z`` is ``dZ = (P - Y) * w / sum(w)``, without the activation's own derivative; so
+is the squared error's, paired with the identity.
 
 ``P`` may carry a leading axis, one entry per epoch, ``(n_epochs, n_samples,
 n_outputs)``: the losses of several epochs on the same data then take one pass (see
@@ -123,5 +124,85 @@ class CategoricalCrossEntropy(CrossEntropy):
         return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
 
 
+class SquaredError:
+    """``0.5 * sum_k (y_k - p_k)**2`` summed over outputs (identity units).
+
+    Its gradient with respect to the output (the identity's logits) is the same
+    ``dZ = (P - Y) * w / sum(w)`` as the cross-entropies'. With one output it is
+    MLPRegressor's squared loss; with several, MLPRegressor reports the mean over
+    outputs but steps along the gradient of this sum, so only the loss values
+    differ, by the number of outputs.
+    """
+
+    name = "squared_error"
+    output_activation = "identity"
+
+    def loss(self, Y, P, sample_weight=None):
+        """Return the weighted mean over samples of half the summed squared errors.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        P : ndarray of shape (n_samples, n_outputs) or (n_epochs, n_samples, n_outputs)
+            Predictions.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights; ``None`` weighs every sample by one.
+
+        Returns
+        -------
+        loss : float, or ndarray of shape (n_epochs,)
+        """
+        residuals = P - Y
+        total = 0.5 * _weighted_mean(residuals * residuals, sample_weight)
+        return float(total) if np.ndim(total) == 0 else total
+
+    def gradient(self, Y, P, sample_weight=None):
+        """Return ``dZ = (P - Y) * w / sum(w)``, the gradient at the outputs.
+
+        A new array: ``P`` is kept for the epoch's loss (see ``losslog.py``).
+
+        Parameters
+        ----------
+        Y, P : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_outputs)
+        """
+        dZ = P - Y
+        if sample_weight is None:
+            dZ /= P.shape[0]
+        else:
+            dZ *= (sample_weight / sample_weight.sum())[:, np.newaxis]
+        return dZ
+
+    def baseline(self, Y, sample_weight=None):
+        """Return the loss of always predicting the weighted mean target.
+
+        Half the weighted variance of the targets, summed over outputs: the loss
+        a network reaches with its output biases alone.
+        """
+        mean = np.average(Y, axis=0, weights=sample_weight)
+        return self.loss(Y, np.broadcast_to(mean, Y.shape), sample_weight)
+
+    def score(self, Y, P):
+        """Coefficient of determination R², averaged over outputs.
+
+        An output whose targets are constant scores 1 if predicted exactly and 0
+        otherwise, as ``sklearn.metrics.r2_score`` has it by default.
+        """
+        residual = ((Y - P) ** 2).sum(axis=0)
+        total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+        constant = total == 0
+        r2 = np.where(constant, 1.0, 1 - residual / np.where(constant, 1, total))
+        r2[constant & (residual > 0)] = 0.0
+        return float(r2.mean())
+
+
 #: Losses by name; each names the output activation it is fused with.
-LOSSES = {cls.name: cls() for cls in (BinaryCrossEntropy, CategoricalCrossEntropy)}
+LOSSES = {
+    cls.name: cls()
+    for cls in (BinaryCrossEntropy, CategoricalCrossEntropy, SquaredError)
+}
