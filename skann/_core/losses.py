@@ -34,8 +34,12 @@ def _clipped_log(P):
     return np.log(np.clip(P, eps, 1 - eps))
 
 
-class CrossEntropy:
-    """What both cross-entropies share: the mean, the gradient, the baseline."""
+class Loss:
+    """What every loss shares: the weighted mean, the gradient, the baseline.
+
+    A loss defines ``terms(Y, P)``, each entry's contribution, which the mean sums
+    over outputs and averages over samples.
+    """
 
     def loss(self, Y, P, sample_weight=None):
         """Return the weighted mean loss.
@@ -43,9 +47,9 @@ class CrossEntropy:
         Parameters
         ----------
         Y : ndarray of shape (n_samples, n_outputs)
-            Targets, 0 or 1.
+            Targets.
         P : ndarray of shape (n_samples, n_outputs) or (n_epochs, n_samples, n_outputs)
-            Probabilities from the output activation.
+            Outputs of the output activation.
         sample_weight : ndarray of shape (n_samples,), default=None
             Weights; ``None`` weighs every sample by one.
 
@@ -53,11 +57,13 @@ class CrossEntropy:
         -------
         loss : float, or ndarray of shape (n_epochs,)
         """
-        total = -_weighted_mean(self.log_likelihoods(Y, P), sample_weight)
+        total = _weighted_mean(self.terms(Y, P), sample_weight)
         return float(total) if np.ndim(total) == 0 else total
 
     def gradient(self, Y, P, sample_weight=None):
         """Return ``dZ = (P - Y) * w / sum(w)``, the gradient at the output logits.
+
+        A new array: ``P`` is kept for the epoch's loss (see ``losslog.py``).
 
         Parameters
         ----------
@@ -90,102 +96,55 @@ class CrossEntropy:
         -------
         loss : float
         """
-        prior = np.average(Y, axis=0, weights=sample_weight)
-        return self.loss(Y, np.broadcast_to(prior, Y.shape), sample_weight)
+        mean = np.average(Y, axis=0, weights=sample_weight)
+        return self.loss(Y, np.broadcast_to(mean, Y.shape), sample_weight)
 
 
-class BinaryCrossEntropy(CrossEntropy):
+class BinaryCrossEntropy(Loss):
     """``-[y log p + (1 - y) log(1 - p)]`` summed over outputs (logistic units)."""
 
     name = "binary_cross_entropy"
     output_activation = "logistic"
 
-    def log_likelihoods(self, Y, P):
-        """Return ``y log p + (1 - y) log(1 - p)`` for every entry of ``P``."""
-        return Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P)
+    def terms(self, Y, P):
+        """Return ``-[y log p + (1 - y) log(1 - p)]`` for every entry of ``P``."""
+        return -(Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P))
 
     def score(self, Y, P):
         """Fraction of rows whose every label is predicted right."""
         return float(np.mean(np.all((P >= 0.5) == (Y > 0.5), axis=1)))
 
 
-class CategoricalCrossEntropy(CrossEntropy):
+class CategoricalCrossEntropy(Loss):
     """``-sum_k y_k log p_k`` (softmax units)."""
 
     name = "categorical_cross_entropy"
     output_activation = "softmax"
 
-    def log_likelihoods(self, Y, P):
-        """Return ``y log p`` for every entry of ``P``."""
-        return Y * _clipped_log(P)
+    def terms(self, Y, P):
+        """Return ``-y log p`` for every entry of ``P``."""
+        return -(Y * _clipped_log(P))
 
     def score(self, Y, P):
         """Fraction of rows whose most probable class is right."""
         return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
 
 
-class SquaredError:
+class SquaredError(Loss):
     """``0.5 * sum_k (y_k - p_k)**2`` summed over outputs (identity units).
 
-    Its gradient with respect to the output (the identity's logits) is the same
-    ``dZ = (P - Y) * w / sum(w)`` as the cross-entropies'. With one output it is
-    MLPRegressor's squared loss; with several, MLPRegressor reports the mean over
-    outputs but steps along the gradient of this sum, so only the loss values
-    differ, by the number of outputs.
+    With one output it is MLPRegressor's squared loss; with several, MLPRegressor
+    reports the mean over outputs but steps along the gradient of this sum, so only
+    the loss values differ, by the number of outputs.
     """
 
     name = "squared_error"
     output_activation = "identity"
 
-    def loss(self, Y, P, sample_weight=None):
-        """Return the weighted mean over samples of half the summed squared errors.
-
-        Parameters
-        ----------
-        Y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        P : ndarray of shape (n_samples, n_outputs) or (n_epochs, n_samples, n_outputs)
-            Predictions.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Weights; ``None`` weighs every sample by one.
-
-        Returns
-        -------
-        loss : float, or ndarray of shape (n_epochs,)
-        """
+    def terms(self, Y, P):
+        """Return ``0.5 * (y - p)**2`` for every entry of ``P``."""
         residuals = P - Y
-        total = 0.5 * _weighted_mean(residuals * residuals, sample_weight)
-        return float(total) if np.ndim(total) == 0 else total
-
-    def gradient(self, Y, P, sample_weight=None):
-        """Return ``dZ = (P - Y) * w / sum(w)``, the gradient at the outputs.
-
-        A new array: ``P`` is kept for the epoch's loss (see ``losslog.py``).
-
-        Parameters
-        ----------
-        Y, P : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), default=None
-
-        Returns
-        -------
-        dZ : ndarray of shape (n_samples, n_outputs)
-        """
-        dZ = P - Y
-        if sample_weight is None:
-            dZ /= P.shape[0]
-        else:
-            dZ *= (sample_weight / sample_weight.sum())[:, np.newaxis]
-        return dZ
-
-    def baseline(self, Y, sample_weight=None):
-        """Return the loss of always predicting the weighted mean target.
-
-        Half the weighted variance of the targets, summed over outputs: the loss
-        a network reaches with its output biases alone.
-        """
-        mean = np.average(Y, axis=0, weights=sample_weight)
-        return self.loss(Y, np.broadcast_to(mean, Y.shape), sample_weight)
+        return 0.5 * residuals * residuals
 
     def score(self, Y, P):
         """Coefficient of determination R², averaged over outputs.
