@@ -93,3 +93,22 @@ def test_baseline_is_the_class_frequency_loss():
     p = 0.25
     expected = -(p * np.log(p) + (1 - p) * np.log(1 - p))
     assert BCE.baseline(Y) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_a_batch_of_zero_weight_takes_no_step(rng, alpha):
+    # Weighted, the loss and its gradient ignore the rows of zero weight: training
+    # on every row equals training on the weighted rows alone, batch for batch.
+    net, X, Y = _problem(rng)
+    other = Network(net.coefs, net.intercepts, "relu", "logistic")
+    w = np.r_[np.zeros(20), np.ones(20)]
+    plan = Plan(5, batch_size=10, alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = train(net, BCE, GradientDescent(0.5), Dataset(X, Y, w), plan)
+    reference = train(
+        other, BCE, GradientDescent(0.5), Dataset(X[20:], Y[20:], w[20:]), plan
+    )
+    np.testing.assert_allclose(net.params, other.params)
+    np.testing.assert_allclose(result.loss_curve, reference.loss_curve)
+

@@ -115,6 +115,9 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
 def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     """One pass over the data, a batch at a time.
 
+    A batch whose sample weights are all zero adds nothing to the loss or its
+    gradient: it takes no step (which would divide by its zero total weight).
+
     Returns
     -------
     P : ndarray of shape (n_samples, n_outputs)
@@ -125,6 +128,9 @@ def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     """
     outputs, penalty = [], 0.0
     for X, Y, w in batches:
+        if w is not None and not w.sum() > 0:
+            outputs.append(network.forward(X))  # the epoch's loss needs its rows
+            continue
         if alpha:
             penalty += l2_penalty(network, alpha, 1.0)
         outputs.append(train_step(network, loss, optimizer, X, Y, w, alpha))
