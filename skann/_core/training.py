@@ -58,6 +58,9 @@ class Plan:
         some epochs later (see ``losslog.py``); it cannot stop training.
     t : int
         Samples seen before this call; the invscaling schedule counts them too.
+    history : sequence of float
+        Losses of the earlier calls this one continues (``partial_fit``, one
+        epoch a call): the divergence check counts them as epochs of this run.
     """
 
     epochs: int
@@ -70,6 +73,7 @@ class Plan:
     on_epoch: object = None
     report: object = None
     t: int = 0
+    history: tuple = ()
 
 
 @dataclass
@@ -168,7 +172,9 @@ def train(network, loss, optimizer, data, plan):
     result = TrainingResult()
     if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
-    monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
+    baseline = loss.baseline(data.Y, data.sample_weight)
+    monitor = DivergenceMonitor(baseline, plan.history, plan.alpha)
+    before = len(plan.history)
     # Losses may wait when nothing in the loop needs them at once.
     waits = plan.on_epoch is None and plan.plateau is None and plan.validation is None
     epoch_bytes = data.Y.size * network.dtype.itemsize
@@ -176,7 +182,7 @@ def train(network, loss, optimizer, data, plan):
 
     def record(losses):
         for value in losses:
-            monitor.check(len(result.loss_curve), value, optimizer.lr)
+            monitor.check(before + len(result.loss_curve), value, optimizer.lr)
             result.loss_curve.append(value)
             if plan.report is not None:
                 plan.report(len(result.loss_curve) - 1, value)
@@ -198,7 +204,10 @@ def train(network, loss, optimizer, data, plan):
         record(log.flush())
         if not np.isfinite(network.params).all():
             raise diverged(
-                result.n_iter, "the weights stopped being finite", optimizer.lr
+                result.n_iter,
+                "the weights stopped being finite",
+                optimizer.lr,
+                plan.alpha,
             )
     if plan.plateau is not None and plan.plateau.best_state is not None:
         network.set_state(plan.plateau.best_state)
