@@ -97,6 +97,9 @@ class TrainingResult:
         parameters of the last completed epoch.
     best_epoch : int or None
         Epoch whose parameters were restored by early stopping.
+    abnormal : tuple of (int, str) or None
+        L-BFGS only: SciPy's iteration count and message where it stopped
+        abnormally.
     """
 
     loss_curve: list = field(default_factory=list)
@@ -107,6 +110,7 @@ class TrainingResult:
     stopped: bool = False
     interrupted: bool = False
     best_epoch: int = None
+    abnormal: tuple = None
 
 
 def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
