@@ -34,12 +34,13 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
+from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
 from ._core.losses import LOSSES
 from ._core.network import CHUNK_BYTES, Network
 from ._core.optimizers import OPTIMIZERS
 from ._core.schedules import SCHEDULES
-from ._core.stopping import Plateau
+from ._core.stopping import Plateau, diverged
 from ._core.training import Dataset, Plan, train
 from ._threads import blas_threads
 from .exceptions import InconsistentVersionWarning
@@ -270,9 +271,9 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Validation accuracy of the epoch whose weights the last ``fit`` kept (the
         one with the lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls, so
-        ``len(loss_curve_) == n_iter_`` always holds; MLPClassifier counts the
-        last call only.
+        Epochs run (L-BFGS iterations for 'lbfgs', counting one that SciPy
+        abandons), over all continued calls, so ``len(loss_curve_) == n_iter_``
+        always holds; MLPClassifier counts the last call only.
     t_ : int
         Training samples seen, over all epochs (for 'lbfgs', over all loss
         evaluations).
@@ -308,7 +309,15 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     user guide's comparison page lists every difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
-    diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
+    diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when
+    the final weights give non-finite outputs on the training data, in
+    ``partial_fit`` when the loss stays high across calls. After ``fit`` one pass
+    over the training data checks the model; a loss that ended above the loss of
+    predicting the class frequencies (and is no longer falling), a loss that rose
+    over the fit, a ReLU hidden layer whose every unit is dead, or an abnormal stop
+    of L-BFGS gives a ``ConvergenceWarning`` with the numbers and what to try.
+    ``partial_fit``, which sees one chunk of the data a call, skips that check.
+    Minibatches whose sample weights are all zero take no step. Ctrl-C during
     ``fit`` ends training after the current epoch (L-BFGS iteration) with a
     warning, keeping a usable model; a second Ctrl-C, in the same fit or a later
     one (say, of a grid search), raises ``KeyboardInterrupt``.
@@ -595,11 +604,16 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     on_epoch=reporter.epoch_end if reporter.active else None,
                     report=self._progress_printer(),
                     t=self.t_ if continuing else 0,
+                    history=self.loss_curve_ if incremental and continuing else (),
                 )
                 result = train(network, loss, optimizer, data, plan)
+            # One call of partial_fit sees one chunk of the data, whose loss and
+            # activations say little about the model; fit sees all of it.
+            found = [] if incremental else self._diagnose(network, loss, data, result)
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
+        self._warn_about_problems(found, result)
 
     def _start_network(self, layer_sizes, dtype, rng, continuing):
         """A copy of the fitted network to continue, or a new one drawn from rng."""
@@ -886,6 +900,56 @@ class ANNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _diagnose(self, network, loss, data, result):
+        """Check the trained network on its training data; return what went wrong.
+
+        Raises the ``DivergenceError`` of training where the network's outputs or
+        loss there are not finite: the last update broke it, though its weights
+        are finite.
+        """
+        final = final_pass(network, loss, data, self.alpha)
+        if not final.finite:
+            raise diverged(
+                result.n_iter,
+                "at the final weights the outputs or the loss on the training data "
+                "are not finite",
+                None if self.solver == "lbfgs" else self.lr,
+                self.alpha,
+            )
+        baseline = loss.baseline(data.Y, data.sample_weight)
+        return problems(final, result.loss_curve, baseline)
+
+    def _warn_about_problems(self, found, result):
+        """Warn about what :meth:`_diagnose` found, and L-BFGS's abnormal stops."""
+        lbfgs = self.solver == "lbfgs"
+        unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
+        head = f"Training went wrong in {result.n_iter} {unit}: "
+        if result.abnormal is not None:
+            nit, message = result.abnormal
+            head = "lbfgs failed to converge: "
+            found = [
+                f"SciPy's L-BFGS-B stopped abnormally after {nit} completed "
+                f"iterations, with the message {message!r}",
+                *found,
+            ]
+        if not found:
+            return
+        step = (
+            f"a larger alpha than {self.alpha!r}"
+            if lbfgs
+            else f"a smaller learning rate than lr={self.lr!r}"
+        )
+        other_scale = "0.1" if self.init_scale == "auto" else "'auto'"
+        warnings.warn(
+            head
+            + "; ".join(found)
+            + f". Try scaling the features (for example with StandardScaler), {step}"
+            + f", or another init_scale than {self.init_scale!r}, such as "
+            + f"{other_scale}.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     def _check_fitted_state(self):
         """Raise a ValueError naming a fitted attribute that contradicts the others.
