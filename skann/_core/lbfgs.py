@@ -85,6 +85,11 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
             options=options,
         )
     network.params[:] = solution.x
+    return _finish(result, solution, network, epochs, start, halted=bool(halted))
+
+
+def _finish(result, solution, network, epochs, start, halted):
+    """Complete ``result`` from SciPy's ``solution``; raise if it diverged."""
     if not np.isfinite(network.params).all() or not np.isfinite(solution.fun):
         raise diverged(
             len(result.loss_curve), "the weights or the loss stopped being finite", None
@@ -93,6 +98,7 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         result.loss_curve.append(start)
     result.n_iter = len(result.loss_curve)
     result.stopped = solution.nit < epochs and not result.interrupted
+    # The callback's StopIteration also ends with status 2; that stop was asked for.
     if solution.status == 2 and not halted:
         result.abnormal = (solution.nit, str(solution.message))
     return result
