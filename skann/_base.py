@@ -33,12 +33,13 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
+from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
 from ._core.losses import LOSSES
 from ._core.network import CHUNK_BYTES, Network
 from ._core.optimizers import OPTIMIZERS
 from ._core.schedules import SCHEDULES
-from ._core.stopping import Plateau
+from ._core.stopping import Plateau, diverged
 from ._core.training import Dataset, Plan, train
 from ._threads import blas_threads
 from .exceptions import InconsistentVersionWarning
@@ -349,11 +350,16 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     on_epoch=reporter.epoch_end if reporter.active else None,
                     report=self._progress_printer(),
                     t=self.t_ if continuing else 0,
+                    history=self.loss_curve_ if incremental and continuing else (),
                 )
                 result = train(network, loss, optimizer, data, plan)
+            # One call of partial_fit sees one chunk of the data, whose loss and
+            # activations say little about the model; fit sees all of it.
+            found = [] if incremental else self._diagnose(network, loss, data, result)
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
+        self._warn_about_problems(found, result)
 
     def _start_network(self, layer_sizes, dtype, rng, continuing):
         """A copy of the fitted network to continue, or a new one drawn from rng."""
@@ -561,6 +567,56 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _diagnose(self, network, loss, data, result):
+        """Check the trained network on its training data; return what went wrong.
+
+        Raises the ``DivergenceError`` of training where the network's outputs or
+        loss there are not finite: the last update broke it, though its weights
+        are finite.
+        """
+        final = final_pass(network, loss, data, self.alpha)
+        if not final.finite:
+            raise diverged(
+                result.n_iter,
+                "at the final weights the outputs or the loss on the training data "
+                "are not finite",
+                None if self.solver == "lbfgs" else self.lr,
+                self.alpha,
+            )
+        baseline = loss.baseline(data.Y, data.sample_weight)
+        return problems(final, result.loss_curve, baseline, self._baseline_words)
+
+    def _warn_about_problems(self, found, result):
+        """Warn about what :meth:`_diagnose` found, and L-BFGS's abnormal stops."""
+        lbfgs = self.solver == "lbfgs"
+        unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
+        head = f"Training went wrong in {result.n_iter} {unit}: "
+        if result.abnormal is not None:
+            nit, message = result.abnormal
+            head = "lbfgs failed to converge: "
+            found = [
+                f"SciPy's L-BFGS-B stopped abnormally after {nit} completed "
+                f"iterations, with the message {message!r}",
+                *found,
+            ]
+        if not found:
+            return
+        step = (
+            f"a larger alpha than {self.alpha!r}"
+            if lbfgs
+            else f"a smaller learning rate than lr={self.lr!r}"
+        )
+        other_scale = "0.1" if self.init_scale == "auto" else "'auto'"
+        warnings.warn(
+            head
+            + "; ".join(found)
+            + f". Try scaling the features (for example with StandardScaler), {step}"
+            + f", or another init_scale than {self.init_scale!r}, such as "
+            + f"{other_scale}.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     # Fitted state -----------------------------------------------------------------
 

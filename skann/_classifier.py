@@ -153,9 +153,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         Validation accuracy of the epoch whose weights the last ``fit`` kept (the
         one with the lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls, so
-        ``len(loss_curve_) == n_iter_`` always holds; MLPClassifier counts the
-        last call only.
+        Epochs run (L-BFGS iterations for 'lbfgs', counting one that SciPy
+        abandons), over all continued calls, so ``len(loss_curve_) == n_iter_``
+        always holds; MLPClassifier counts the last call only.
     t_ : int
         Training samples seen, over all epochs (for 'lbfgs', over all loss
         evaluations).
@@ -194,7 +194,15 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     layer multiplies it as it is, never densified.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
-    diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
+    diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when
+    the final weights give non-finite outputs on the training data, in
+    ``partial_fit`` when the loss stays high across calls. After ``fit`` one pass
+    over the training data checks the model; a loss that ended above the loss of
+    predicting the class frequencies (and is no longer falling), a loss that rose
+    over the fit, a ReLU hidden layer whose every unit is dead, or an abnormal stop
+    of L-BFGS gives a ``ConvergenceWarning`` with the numbers and what to try.
+    ``partial_fit``, which sees one chunk of the data a call, skips that check.
+    Minibatches whose sample weights are all zero take no step. Ctrl-C during
     ``fit`` ends training after the current epoch (L-BFGS iteration) with a
     warning, keeping a usable model; a second Ctrl-C, in the same fit or a later
     one (say, of a grid search), raises ``KeyboardInterrupt``.
@@ -452,6 +460,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
                 f"The number of classes with a positive {what} has to be "
                 f"greater than one; got {n_present} class."
             )
+
+    #: What the loss of :meth:`_diagnose` compares against predicts.
+    _baseline_words = "the class frequencies"
 
     def _loss_name(self):
         """The loss of the fitted label type: one softmax, or independent sigmoids."""

@@ -119,9 +119,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Validation R² of the epoch whose weights the last ``fit`` kept (the one
         with the lowest validation loss); None without ``early_stopping``.
     n_iter_ : int
-        Epochs run (L-BFGS iterations for 'lbfgs'), over all continued calls, so
-        ``len(loss_curve_) == n_iter_`` always holds; MLPRegressor counts the
-        last call only.
+        Epochs run (L-BFGS iterations for 'lbfgs', counting one that SciPy
+        abandons), over all continued calls, so ``len(loss_curve_) == n_iter_``
+        always holds; MLPRegressor counts the last call only.
     t_ : int
         Training samples seen, over all epochs (for 'lbfgs', over all loss
         evaluations).
@@ -169,7 +169,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
     difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
-    diverges raises a ``ValueError`` naming the learning rate. Ctrl-C during
+    diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when
+    the final weights give non-finite outputs on the training data, in
+    ``partial_fit`` when the loss stays high across calls. After ``fit`` one pass
+    over the training data checks the model; a loss that ended above the loss of
+    predicting the mean target (and is no longer falling), a loss that rose
+    over the fit, a ReLU hidden layer whose every unit is dead, or an abnormal stop
+    of L-BFGS gives a ``ConvergenceWarning`` with the numbers and what to try.
+    ``partial_fit``, which sees one chunk of the data a call, skips that check.
+    Minibatches whose sample weights are all zero take no step. Ctrl-C during
     ``fit`` ends training after the current epoch (L-BFGS iteration) with a
     warning, keeping a usable model; a second Ctrl-C raises ``KeyboardInterrupt``.
     Saved models record the skann version and are checked for consistency on
@@ -317,6 +325,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
             )
         self.n_outputs_ = Y.shape[1]
         return Y, None
+
+    #: What the loss of :meth:`_diagnose` compares against predicts.
+    _baseline_words = "the mean target"
 
     def _loss_name(self):
         return "squared_error"

@@ -1,5 +1,7 @@
 """The network: layers, initialisation, back-propagation against finite differences."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -166,3 +168,13 @@ def test_rows_per_chunk_bounds_the_activations(rng):
     row_bytes = (64 + 16 + 3) * 8
     assert net.rows_per_chunk(1000 * row_bytes) == 1000
     assert net.rows_per_chunk(1) == 1
+
+
+def test_an_init_scale_that_overflows_the_dtype_is_refused_by_name(rng):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"init_scale=1e\+200 .* float32"):
+            Network.initialize(
+                (3, 4, 1), "relu", "logistic", 1e200, rng, dtype=np.float32
+            )
+        Network.initialize((3, 4, 1), "relu", "logistic", 1e200, rng)  # float64

@@ -93,3 +93,33 @@ def test_baseline_is_the_class_frequency_loss():
     p = 0.25
     expected = -(p * np.log(p) + (1 - p) * np.log(1 - p))
     assert BCE.baseline(Y) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_a_batch_of_zero_weight_takes_no_step(rng, alpha):
+    # Weighted, the loss and its gradient ignore the rows of zero weight: training
+    # on every row equals training on the weighted rows alone, batch for batch.
+    net, X, Y = _problem(rng)
+    other = Network(net.coefs, net.intercepts, "relu", "logistic")
+    w = np.r_[np.zeros(20), np.ones(20)]
+    plan = Plan(5, batch_size=10, alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = train(net, BCE, GradientDescent(0.5), Dataset(X, Y, w), plan)
+    reference = train(
+        other, BCE, GradientDescent(0.5), Dataset(X[20:], Y[20:], w[20:]), plan
+    )
+    np.testing.assert_allclose(net.params, other.params)
+    np.testing.assert_allclose(result.loss_curve, reference.loss_curve)
+
+
+def test_the_divergence_check_counts_the_epochs_of_earlier_calls(rng):
+    # partial_fit trains one epoch a call. Here the targets are all 1, so the limit
+    # is the first loss, 0.3; the untrained network's 0.69 is above it.
+    net, X, Y = _problem(rng)
+    data = Dataset(X, np.ones_like(Y))
+    plan = Plan(1, history=[0.3] + [9.0] * 8)
+    train(net, BCE, GradientDescent(1e-3), data, plan)  # nine epochs above
+    plan = Plan(1, history=[0.3] + [9.0] * 9)
+    with pytest.raises(DivergenceError, match=r"epoch 10: the loss stayed above 0.3"):
+        train(net, BCE, GradientDescent(1e-3), data, plan)

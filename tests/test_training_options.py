@@ -117,6 +117,10 @@ def test_alpha_gradient_matches_finite_differences(rng):
     assert not any(layer.db.any() for layer in net.layers)  # biases are free
 
 
+# X of zeros: no ReLU unit is ever positive, which fit rightly reports.
+@pytest.mark.filterwarnings(
+    "ignore:Training went wrong:sklearn.exceptions.ConvergenceWarning"
+)
 def test_init_scale_auto_is_he_then_glorot():
     X, y = np.zeros((4, 300)), [0, 1, 2, 0]
     clf = ANNClassifier(

@@ -11,7 +11,7 @@ from scipy.optimize import minimize
 from .batches import with_ones_column
 from .interrupts import deferred_interrupt
 from .objective import loss_and_gradients
-from .stopping import DivergenceError
+from .stopping import diverged
 from .training import TrainingResult
 
 
@@ -39,7 +39,10 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
     result : TrainingResult
         ``loss_curve[i]`` is the loss before iteration ``i``; ``t`` counts the
         samples of every loss evaluation; ``stopped`` tells whether L-BFGS
-        converged before using up its iterations.
+        stopped before using up its iterations; ``abnormal`` holds SciPy's
+        iteration count and message where it stopped abnormally. An iteration
+        SciPy abandons counts as one, so ``loss_curve`` holds at least the loss
+        at the start.
     """
     X, Y, w = with_ones_column(data.X), data.Y, data.sample_weight
     result = TrainingResult()
@@ -51,19 +54,20 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         return value, network.grads.astype(np.float64)
 
     previous = [None]
+    halted = []
 
     def after_iteration(intermediate_result):
         before = previous[0]
         previous[0] = float(intermediate_result.fun)
         result.loss_curve.append(before)
-        if on_epoch is not None and on_epoch(len(result.loss_curve) - 1, before):
-            # SciPy ends the minimisation when its callback raises StopIteration.
-            raise StopIteration
-        if interrupt["interrupted"]:
-            result.interrupted = True
+        stop = on_epoch is not None and on_epoch(len(result.loss_curve) - 1, before)
+        result.interrupted = not stop and interrupt["interrupted"]
+        if stop or result.interrupted:
+            # SciPy ends the minimisation when its callback raises StopIteration,
+            # with the status of an abnormal stop.
+            halted.append(True)
             raise StopIteration
 
-    previous[0], _ = loss_and_gradient(network.params.astype(np.float64))
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
     if tol is not None:
         options["gtol"] = tol
@@ -71,6 +75,8 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         deferred_interrupt() as interrupt,
     ):
+        previous[0], _ = loss_and_gradient(network.params.astype(np.float64))
+        start = previous[0]
         solution = minimize(
             loss_and_gradient,
             network.params.astype(np.float64),
@@ -80,12 +86,20 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
             options=options,
         )
     network.params[:] = solution.x
+    return _finish(result, solution, network, epochs, start, halted=bool(halted))
+
+
+def _finish(result, solution, network, epochs, start, halted):
+    """Complete ``result`` from SciPy's ``solution``; raise if it diverged."""
     if not np.isfinite(network.params).all() or not np.isfinite(solution.fun):
-        raise DivergenceError(
-            f"L-BFGS stopped with non-finite weights or loss after "
-            f"{len(result.loss_curve)} iterations; scale the features (for example "
-            "with StandardScaler) or raise alpha."
+        raise diverged(
+            len(result.loss_curve), "the weights or the loss stopped being finite", None
         )
+    if not result.loss_curve:
+        result.loss_curve.append(start)
     result.n_iter = len(result.loss_curve)
     result.stopped = solution.nit < epochs and not result.interrupted
+    # The callback's StopIteration also ends with status 2; that stop was asked for.
+    if solution.status == 2 and not halted:
+        result.abnormal = (solution.nit, str(solution.message))
     return result

@@ -88,13 +88,25 @@ class Network:
         Returns
         -------
         network : Network
+
+        Raises
+        ------
+        ValueError
+            If ``init_scale`` draws weights too large for ``dtype``.
         """
         coefs, intercepts = [], []
         for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
             into_hidden = len(coefs) < len(layer_sizes) - 2
             scale = _scale(init_scale, activation if into_hidden else None, n_in, n_out)
-            W = rng.randn(n_out, n_in) * scale
-            coefs.append(W.T.astype(dtype))
+            with np.errstate(over="ignore"):
+                W = (rng.randn(n_out, n_in) * scale).astype(dtype)
+            if not np.isfinite(W).all():
+                raise ValueError(
+                    f"init_scale={init_scale!r} draws initial weights beyond the "
+                    f"largest {np.dtype(dtype).name}, {np.finfo(dtype).max:.3g}; "
+                    "choose a smaller init_scale, such as 'auto'."
+                )
+            coefs.append(W.T)
             intercepts.append(np.zeros(n_out, dtype=dtype))
         return cls(coefs, intercepts, activation, out_activation)
 

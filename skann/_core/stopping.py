@@ -24,12 +24,26 @@ class DivergenceError(ValueError):
     """Raised when the loss or the weights stop being finite, or the loss blows up."""
 
 
-def diverged(epoch, what, lr):
-    """Return the :class:`DivergenceError` to raise at ``epoch``."""
+def diverged(epoch, what, lr, alpha=0.0):
+    """Return the :class:`DivergenceError` to raise at ``epoch``.
+
+    ``lr`` is None for L-BFGS, which has no learning rate to blame. A positive
+    ``alpha`` is named too: the penalty's step is ``lr * alpha`` times the weights.
+    """
+    if lr is None:
+        return DivergenceError(
+            f"L-BFGS diverged after {epoch} iterations: {what}. Scale the features "
+            "(for example with StandardScaler), lower init_scale or raise alpha."
+        )
+    culprit = f"The learning rate lr={lr!r} is likely too high; lower it"
+    if alpha:
+        culprit = (
+            f"The learning rate lr={lr!r} or the penalty alpha={alpha!r} is likely "
+            "too high; lower them"
+        )
     return DivergenceError(
-        f"Training diverged at epoch {epoch}: {what}. The learning rate lr={lr!r} "
-        "is likely too high; lower it, or scale the features (for example with "
-        "StandardScaler)."
+        f"Training diverged at epoch {epoch}: {what}. {culprit}, or scale the "
+        "features (for example with StandardScaler)."
     )
 
 
@@ -40,17 +54,28 @@ class DivergenceMonitor:
     ----------
     baseline : float
         Loss of predicting the class frequencies on the training data.
+    history : sequence of float, default=()
+        Losses of earlier epochs that this run continues (``partial_fit``): the
+        first sets the limit and a run of them above it counts.
+    alpha : float, default=0.0
+        L2 penalty, named in the error with the learning rate.
     """
 
-    def __init__(self, baseline):
+    def __init__(self, baseline, history=(), alpha=0.0):
+        self.alpha = alpha
         self.limit = DIVERGENCE_FACTOR * baseline
         self.epochs_above = 0
         self.started = False
+        if len(history):
+            self.limit = max(self.limit, history[0])
+            self.started = True
+        for value in history[1:]:
+            self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
 
     def check(self, epoch, value, lr):
         """Raise :class:`DivergenceError` if ``value`` shows divergence."""
         if not math.isfinite(value):
-            raise diverged(epoch, f"the loss became {value}", lr)
+            raise diverged(epoch, f"the loss became {value}", lr, self.alpha)
         if not self.started:
             self.limit = max(self.limit, value)
             self.started = True
@@ -63,6 +88,7 @@ class DivergenceMonitor:
                 f"{DIVERGENCE_FACTOR:g} times the loss of predicting the class "
                 f"frequencies) for {DIVERGENCE_PATIENCE} epochs",
                 lr,
+                self.alpha,
             )
 
 

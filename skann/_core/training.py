@@ -58,6 +58,9 @@ class Plan:
         some epochs later (see ``losslog.py``); it cannot stop training.
     t : int
         Samples seen before this call; the invscaling schedule counts them too.
+    history : sequence of float
+        Losses of the earlier calls this one continues (``partial_fit``, one
+        epoch a call): the divergence check counts them as epochs of this run.
     """
 
     epochs: int
@@ -70,6 +73,7 @@ class Plan:
     on_epoch: object = None
     report: object = None
     t: int = 0
+    history: tuple = ()
 
 
 @dataclass
@@ -93,6 +97,9 @@ class TrainingResult:
         parameters of the last completed epoch.
     best_epoch : int or None
         Epoch whose parameters were restored by early stopping.
+    abnormal : tuple of (int, str) or None
+        L-BFGS only: SciPy's iteration count and message where it stopped
+        abnormally.
     """
 
     loss_curve: list = field(default_factory=list)
@@ -103,6 +110,7 @@ class TrainingResult:
     stopped: bool = False
     interrupted: bool = False
     best_epoch: int = None
+    abnormal: tuple = None
 
 
 def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
@@ -115,6 +123,9 @@ def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
 def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     """One pass over the data, a batch at a time.
 
+    A batch whose sample weights are all zero adds nothing to the loss or its
+    gradient: it takes no step (which would divide by its zero total weight).
+
     Returns
     -------
     P : ndarray of shape (n_samples, n_outputs)
@@ -125,6 +136,9 @@ def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     """
     outputs, penalty = [], 0.0
     for X, Y, w in batches:
+        if w is not None and not w.sum() > 0:
+            outputs.append(network.forward(X))  # the epoch's loss needs its rows
+            continue
         if alpha:
             penalty += l2_penalty(network, alpha, 1.0)
         outputs.append(train_step(network, loss, optimizer, X, Y, w, alpha))
@@ -162,7 +176,9 @@ def train(network, loss, optimizer, data, plan):
     result = TrainingResult()
     if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
-    monitor = DivergenceMonitor(loss.baseline(data.Y, data.sample_weight))
+    baseline = loss.baseline(data.Y, data.sample_weight)
+    monitor = DivergenceMonitor(baseline, plan.history, plan.alpha)
+    before = len(plan.history)
     # Losses may wait when nothing in the loop needs them at once.
     waits = plan.on_epoch is None and plan.plateau is None and plan.validation is None
     epoch_bytes = data.Y.size * network.dtype.itemsize
@@ -170,7 +186,7 @@ def train(network, loss, optimizer, data, plan):
 
     def record(losses):
         for value in losses:
-            monitor.check(len(result.loss_curve), value, optimizer.lr)
+            monitor.check(before + len(result.loss_curve), value, optimizer.lr)
             result.loss_curve.append(value)
             if plan.report is not None:
                 plan.report(len(result.loss_curve) - 1, value)
@@ -192,7 +208,10 @@ def train(network, loss, optimizer, data, plan):
         record(log.flush())
         if not np.isfinite(network.params).all():
             raise diverged(
-                result.n_iter, "the weights stopped being finite", optimizer.lr
+                result.n_iter,
+                "the weights stopped being finite",
+                optimizer.lr,
+                plan.alpha,
             )
     if plan.plateau is not None and plan.plateau.best_state is not None:
         network.set_state(plan.plateau.best_state)

@@ -1,0 +1,117 @@
+"""What the trained network does on its training data, and what looks wrong in it.
+
+Training records the loss of each epoch before its updates, so it never sees the
+network it returns. :func:`final_pass` runs that network once over the training
+data, a chunk of rows at a time: the loss at the final weights, and which ReLU
+units ever fire. :func:`problems` compares them with the loss curve and with the
+loss of predicting the class frequencies, and says in words what went wrong.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import CHUNK_BYTES
+from .objective import total_weight
+from .penalty import l2_penalty
+
+#: Epochs at the end of a run whose losses tell a swinging run from a falling one.
+TAIL_EPOCHS = 10
+
+
+@dataclass
+class FinalPass:
+    """The trained network on its training data.
+
+    Attributes
+    ----------
+    data_loss : float
+        Loss at the final weights, without the L2 penalty.
+    loss : float
+        ``data_loss`` plus the L2 penalty: comparable to the loss curve.
+    alive : list of ndarray of bool, or None
+        For each hidden layer, whether each unit is positive on some row; None
+        unless the hidden layers are ReLU.
+    finite : bool
+        Whether every output was finite.
+    """
+
+    data_loss: float
+    loss: float
+    alive: list
+    finite: bool
+
+
+def final_pass(network, loss, data, alpha=0.0):
+    """Run ``network`` over ``data`` (a ``Dataset``); return a :class:`FinalPass`."""
+    X, Y, w = data.X, data.Y, data.sample_weight
+    n, chunk = X.shape[0], network.rows_per_chunk(CHUNK_BYTES)
+    hidden = network.layers[:-1] if network.activation == "relu" else []
+    alive = [np.zeros(layer.b.size, dtype=bool) for layer in hidden]
+    weighted, finite = 0.0, True
+    # Overflow here means the final update broke the network; the caller raises.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, n, chunk):
+            rows = slice(start, start + chunk)
+            w_rows = None if w is None else w[rows]
+            P = network.forward(X[rows])
+            finite = finite and bool(np.isfinite(P).all())
+            part = total_weight(P, w_rows)
+            if part > 0:
+                weighted += loss.loss(Y[rows], P, w_rows) * part
+            for units, layer in zip(alive, hidden):
+                units |= (layer.A > 0).any(axis=0)
+        data_loss = weighted / total_weight(X, w)
+        penalty = l2_penalty(network, alpha, total_weight(X, w)) if alpha else 0.0
+    finite = finite and np.isfinite(data_loss + penalty)
+    return FinalPass(data_loss, data_loss + penalty, alive or None, finite)
+
+
+def problems(final, loss_curve, baseline, baseline_words="the class frequencies"):
+    """Say what went wrong in a training run, if anything.
+
+    Parameters
+    ----------
+    final : FinalPass
+        The network at the end of the run.
+    loss_curve : sequence of float
+        Training loss of each epoch of the run, before its updates.
+    baseline : float
+        Loss of always predicting the mean target on the training data.
+    baseline_words : str, default="the class frequencies"
+        What that prediction is, in the estimator's words.
+
+    Returns
+    -------
+    problems : list of str
+        One sentence for each problem: the loss ended above ``baseline``, the loss
+        rose over the run, or every unit of a ReLU hidden layer is dead.
+    """
+    found = []
+    # The last epochs and the final weights: a run still falling through them (a
+    # short one, say) is not wrong; one that swings or climbs back up is.
+    tail = [*loss_curve[-TAIL_EPOCHS:], final.loss]
+    falling = all(later <= earlier for earlier, later in zip(tail, tail[1:]))
+    worse = f"the loss of predicting {baseline_words}"
+    if final.data_loss > baseline and not falling:
+        found.append(
+            f"the training loss ended at {final.data_loss:.4g}, above "
+            f"{baseline:.4g}, {worse}"
+        )
+    elif max(tail) > baseline and not falling:
+        found.append(
+            f"the training loss swung between {min(tail):.4g} and {max(tail):.4g} "
+            f"over the last {len(tail) - 1} epochs, above {baseline:.4g}, {worse}"
+        )
+    if loss_curve and final.loss > loss_curve[0]:
+        found.append(
+            f"the training loss rose from {loss_curve[0]:.4g} at the start to "
+            f"{final.loss:.4g} at the end"
+        )
+    for i, units in enumerate(final.alive or []):
+        if not units.any():
+            found.append(
+                f"all {units.size} ReLU units of hidden layer {i + 1} are dead: "
+                "none is positive on any training row, so the output ignores X"
+            )
+    return found
