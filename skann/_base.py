@@ -38,9 +38,10 @@ from ._core.lbfgs import train_lbfgs
 from ._core.losses import LOSSES
 from ._core.network import CHUNK_BYTES, Network
 from ._core.optimizers import OPTIMIZERS
+from ._core.plan import Dataset, Plan
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau, diverged
-from ._core.training import Dataset, Plan, train
+from ._core.training import train
 from ._threads import blas_threads
 from .exceptions import InconsistentVersionWarning
 

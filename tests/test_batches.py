@@ -11,7 +11,8 @@ from skann._core.batches import Batches, with_ones_column
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import GradientDescent
-from skann._core.training import Dataset, Plan, train
+from skann._core.plan import Dataset, Plan
+from skann._core.training import train
 
 
 def _data(rng, n=103, weighted=True):

@@ -6,8 +6,9 @@ import pytest
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
+from skann._core.plan import Dataset, Plan
 from skann._core.schedules import SCHEDULES, Adaptive, Constant, InvScaling
-from skann._core.training import Dataset, Plan, train
+from skann._core.training import train
 
 
 def _steps(rng, n=4):

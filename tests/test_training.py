@@ -7,8 +7,9 @@ from skann._core import losslog
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import GradientDescent
+from skann._core.plan import Dataset, Plan
 from skann._core.stopping import DivergenceError, Plateau
-from skann._core.training import Dataset, Plan, train
+from skann._core.training import train
 
 BCE = LOSSES["binary_cross_entropy"]
 

@@ -11,8 +11,8 @@ from scipy.optimize import minimize
 from .batches import with_ones_column
 from .interrupts import deferred_interrupt
 from .objective import loss_and_gradients
+from .plan import TrainingResult
 from .stopping import diverged
-from .training import TrainingResult
 
 
 def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
@@ -20,10 +20,9 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
 
     Parameters
     ----------
-    network : Network
-    loss : a loss of ``LOSSES``, fused with ``network.out_activation``
-    data : Dataset
-        Training data, used whole at every evaluation.
+    network, loss, data
+        As for :func:`~skann._core.training.train`; the data are used whole at
+        every evaluation.
     epochs : int
         Largest number of L-BFGS iterations.
     alpha : float, default=0.0
@@ -32,17 +31,15 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         Gradient tolerance (SciPy's ``gtol``); ``None`` keeps SciPy's default.
     on_epoch : callable, default=None
         Called as ``on_epoch(iteration, loss)`` after each iteration, with the loss
-        before that iteration; returning True stops training there.
+        before it; returning True stops training there.
 
     Returns
     -------
     result : TrainingResult
-        ``loss_curve[i]`` is the loss before iteration ``i``; ``t`` counts the
-        samples of every loss evaluation; ``stopped`` tells whether L-BFGS
-        stopped before using up its iterations; ``abnormal`` holds SciPy's
-        iteration count and message where it stopped abnormally. An iteration
-        SciPy abandons counts as one, so ``loss_curve`` holds at least the loss
-        at the start.
+        ``loss_curve[i]`` is the loss before iteration ``i`` (an iteration SciPy
+        abandons counts); ``t`` counts the samples of every loss evaluation;
+        ``abnormal`` holds SciPy's iteration count and message if it stopped
+        abnormally.
     """
     X, Y, w = with_ones_column(data.X), data.Y, data.sample_weight
     result = TrainingResult()

@@ -8,109 +8,14 @@ computed before its updates, as in the seed's ``costs``; with several batches it
 their weighted mean (see ``losslog.py``).
 """
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .batches import Batches
 from .losslog import LossLog
 from .objective import gradients, total_weight
 from .penalty import l2_penalty
+from .plan import TrainingResult
 from .stopping import DivergenceMonitor, deferred_interrupt, diverged
-
-
-@dataclass
-class Dataset:
-    """Inputs, targets (``(n_samples, n_outputs)``) and optional sample weights."""
-
-    X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray = None
-
-
-@dataclass
-class Plan:
-    """How to train, beyond the network, loss, optimizer and data.
-
-    Attributes
-    ----------
-    epochs : int
-        Largest number of epochs.
-    batch_size : int or None
-        Rows per step; ``None`` takes every row at once (full batch).
-    rng : numpy.random.RandomState or None
-        Draws a new order of rows each epoch; ``None`` keeps the data's order.
-    alpha : float
-        L2 penalty on the weights.
-    schedule : Constant, InvScaling or Adaptive, or None
-        Learning-rate schedule; ``None`` keeps ``optimizer.lr``.
-    plateau : Plateau or None
-        Stopping rule on the validation loss if ``validation`` is given, else on
-        the training loss; ``None`` runs every epoch.
-    validation : Dataset or None
-        Held-out data scored after each epoch. With a ``plateau`` keeping the best
-        parameters, the network ends with the parameters of the best epoch.
-    on_epoch : callable or None
-        Called as ``on_epoch(epoch, loss)`` right after each epoch; returning True
-        stops training there.
-    report : callable or None
-        Called as ``report(epoch, loss)`` for every epoch, in order, but possibly
-        some epochs later (see ``losslog.py``); it cannot stop training.
-    t : int
-        Samples seen before this call; the invscaling schedule counts them too.
-    history : sequence of float
-        Losses of the earlier calls this one continues (``partial_fit``, one
-        epoch a call): the divergence check counts them as epochs of this run.
-    """
-
-    epochs: int
-    batch_size: int = None
-    rng: object = None
-    alpha: float = 0.0
-    schedule: object = None
-    plateau: object = None
-    validation: Dataset = None
-    on_epoch: object = None
-    report: object = None
-    t: int = 0
-    history: tuple = ()
-
-
-@dataclass
-class TrainingResult:
-    """What a call of :func:`train` did.
-
-    Attributes
-    ----------
-    loss_curve : list of float
-        Training loss of each epoch, computed before its updates.
-    validation_loss_curve, validation_scores : list of float or None
-        Loss and score on the validation data after each epoch, if any.
-    n_iter : int
-        Epochs completed.
-    t : int
-        Training samples seen in this call, summed over epochs.
-    stopped : bool
-        Whether a stopping rule ended training before the last epoch.
-    interrupted : bool
-        Whether a keyboard interrupt ended training; the network then holds the
-        parameters of the last completed epoch.
-    best_epoch : int or None
-        Epoch whose parameters were restored by early stopping.
-    abnormal : tuple of (int, str) or None
-        L-BFGS only: SciPy's iteration count and message where it stopped
-        abnormally.
-    """
-
-    loss_curve: list = field(default_factory=list)
-    validation_loss_curve: list = None
-    validation_scores: list = None
-    n_iter: int = 0
-    t: int = 0
-    stopped: bool = False
-    interrupted: bool = False
-    best_epoch: int = None
-    abnormal: tuple = None
 
 
 def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
@@ -176,21 +81,11 @@ def train(network, loss, optimizer, data, plan):
     result = TrainingResult()
     if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
-    baseline = loss.baseline(data.Y, data.sample_weight)
-    monitor = DivergenceMonitor(baseline, plan.history, plan.alpha)
-    before = len(plan.history)
+    record = _Recorder(loss.baseline(data.Y, data.sample_weight), plan, result)
     # Losses may wait when nothing in the loop needs them at once.
     waits = plan.on_epoch is None and plan.plateau is None and plan.validation is None
     epoch_bytes = data.Y.size * network.dtype.itemsize
     log = LossLog(loss, epoch_bytes, deferred=waits and not batches.shuffled)
-
-    def record(losses):
-        for value in losses:
-            monitor.check(before + len(result.loss_curve), value, optimizer.lr)
-            result.loss_curve.append(value)
-            if plan.report is not None:
-                plan.report(len(result.loss_curve) - 1, value)
-
     # Overflow on the way to a non-finite loss is expected when training diverges;
     # it is reported once, as a DivergenceError, instead of as NumPy warnings.
     with (
@@ -200,23 +95,36 @@ def train(network, loss, optimizer, data, plan):
         for epoch in range(plan.epochs):
             batches.start_epoch()
             P, penalty = run_epoch(network, loss, optimizer, batches, plan.alpha)
-            record(log.add(P, batches.Y, batches.sample_weight, penalty))
+            record(log.add(P, batches.Y, batches.sample_weight, penalty), optimizer)
             result.n_iter += 1
             result.t += batches.n_samples
             if _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
                 break
-        record(log.flush())
+        record(log.flush(), optimizer)
         if not np.isfinite(network.params).all():
-            raise diverged(
-                result.n_iter,
-                "the weights stopped being finite",
-                optimizer.lr,
-                plan.alpha,
-            )
+            what = "the weights stopped being finite"
+            raise diverged(result.n_iter, what, optimizer.lr, plan.alpha)
     if plan.plateau is not None and plan.plateau.best_state is not None:
         network.set_state(plan.plateau.best_state)
         result.best_epoch = plan.plateau.best_epoch
     return result
+
+
+class _Recorder:
+    """Appends each epoch's loss to the result, once the divergence check passed."""
+
+    def __init__(self, baseline, plan, result):
+        self.monitor = DivergenceMonitor(baseline, plan.history, plan.alpha)
+        self.before = len(plan.history)
+        self.report = plan.report
+        self.curve = result.loss_curve
+
+    def __call__(self, losses, optimizer):
+        for value in losses:
+            self.monitor.check(self.before + len(self.curve), value, optimizer.lr)
+            self.curve.append(value)
+            if self.report is not None:
+                self.report(len(self.curve) - 1, value)
 
 
 def _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
