@@ -50,21 +50,6 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         result.t += X.shape[0]
         return value, network.grads.astype(np.float64)
 
-    previous = [None]
-    halted = []
-
-    def after_iteration(intermediate_result):
-        before = previous[0]
-        previous[0] = float(intermediate_result.fun)
-        result.loss_curve.append(before)
-        stop = on_epoch is not None and on_epoch(len(result.loss_curve) - 1, before)
-        result.interrupted = not stop and interrupt["interrupted"]
-        if stop or result.interrupted:
-            # SciPy ends the minimisation when its callback raises StopIteration,
-            # with the status of an abnormal stop.
-            halted.append(True)
-            raise StopIteration
-
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
     if tol is not None:
         options["gtol"] = tol
@@ -72,18 +57,39 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         deferred_interrupt() as interrupt,
     ):
-        previous[0], _ = loss_and_gradient(network.params.astype(np.float64))
-        start = previous[0]
+        start, _ = loss_and_gradient(network.params.astype(np.float64))
+        iterations = _Iterations(result, start, on_epoch, interrupt)
         solution = minimize(
             loss_and_gradient,
             network.params.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
-            callback=after_iteration,
+            callback=iterations,
             options=options,
         )
     network.params[:] = solution.x
-    return _finish(result, solution, network, epochs, start, halted=bool(halted))
+    return _finish(result, solution, network, epochs, start, iterations.halted)
+
+
+class _Iterations:
+    """SciPy's callback: records the loss before each iteration, and stops."""
+
+    def __init__(self, result, start, on_epoch, interrupt):
+        self.result, self.previous = result, start
+        self.on_epoch, self.interrupt = on_epoch, interrupt
+        self.halted = False
+
+    def __call__(self, intermediate_result):
+        before, self.previous = self.previous, float(intermediate_result.fun)
+        curve = self.result.loss_curve
+        curve.append(before)
+        stop = self.on_epoch is not None and self.on_epoch(len(curve) - 1, before)
+        self.result.interrupted = not stop and self.interrupt["interrupted"]
+        if stop or self.result.interrupted:
+            # SciPy ends the minimisation when its callback raises StopIteration,
+            # with the status of an abnormal stop.
+            self.halted = True
+            raise StopIteration
 
 
 def _finish(result, solution, network, epochs, start, halted):
