@@ -197,9 +197,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when
     the final weights give non-finite outputs on the training data, in
     ``partial_fit`` when the loss stays high across calls. After ``fit`` one pass
-    over the training data checks the model; a loss that ended above the loss of
-    predicting the class frequencies (and is no longer falling), a loss that rose
-    over the fit, a ReLU hidden layer whose every unit is dead, or an abnormal stop
+    over the training data (at most 2000 rows of it) checks the model; a loss that
+    ended, or swung in the last epochs, above the loss of predicting
+    the class frequencies while no longer falling, a loss that rose over the fit, a
+    ReLU hidden layer whose every unit is dead, or an abnormal stop
     of L-BFGS gives a ``ConvergenceWarning`` with the numbers and what to try.
     ``partial_fit``, which sees one chunk of the data a call, skips that check.
     Minibatches whose sample weights are all zero take no step. Ctrl-C during

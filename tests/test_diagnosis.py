@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier
-from skann._core.diagnosis import FinalPass, problems
+from skann._core.diagnosis import CHECKED_ROWS, FinalPass, problems
 
 
 @pytest.fixture
@@ -68,11 +68,19 @@ def test_an_unscaled_feature_warns_instead_of_a_silent_constant_predictor(one_fe
         )
 
 
+def test_the_check_runs_on_a_sample_of_large_data(rng):
+    x = rng.uniform(15, 25, 5 * CHECKED_ROWS)
+    X, y = x[:, np.newaxis] * 1e17, (x > 20).astype(int)
+    match = f"none is positive on any of the {CHECKED_ROWS} training rows checked"
+    with pytest.warns(ConvergenceWarning, match=match):
+        ANNClassifier(epochs=100, random_state=0).fit(X, y)
+
+
 def test_dates_read_as_nanoseconds_kill_every_relu_unit(one_feature):
     X, y = one_feature
     match = (
-        r"all 4 ReLU units of hidden layer 1 are dead: none is positive on any "
-        r"training row.* lr=0\.1.*'auto'"
+        r"all 4 ReLU units of hidden layer 1 are dead: none is positive on any of "
+        r"the 200 training rows checked.* lr=0\.1.*'auto'"
     )
     with pytest.warns(ConvergenceWarning, match=match):
         ANNClassifier(epochs=1000, random_state=0).fit(X * 1e17, y)
@@ -183,14 +191,25 @@ def test_minibatches_of_zero_weight_are_skipped(rng, alpha):
 
 
 def test_problems_are_named_with_their_numbers():
-    final = FinalPass(0.8, 0.9, [np.array([False, False]), np.array([True])], True)
+    final = FinalPass(
+        0.8, 0.9, [np.array([False, False]), np.array([True])], True, n_rows=50
+    )
     found = problems(final, [0.7, 0.6], baseline=0.69)
     assert found == [
         "the training loss ended at 0.8, above 0.69, the loss of predicting the "
         "class frequencies",
         "the training loss rose from 0.7 at the start to 0.9 at the end",
-        "all 2 ReLU units of hidden layer 1 are dead: none is positive on any "
-        "training row, so the output ignores X",
+        "all 2 ReLU units of hidden layer 1 are dead: none is positive on any of "
+        "the 50 training rows checked, so the output ignores X",
     ]
+    # A loss swinging above the class frequencies in the last epochs.
+    swinging = problems(FinalPass(0.6, 0.6, None, True, 50), [0.69, 0.6, 0.72], 0.69)
+    assert swinging == [
+        "the training loss swung between 0.6 and 0.72 over the last 3 epochs, above "
+        "0.69, the loss of predicting the class frequencies"
+    ]
+    # Flat at the class frequencies, up to rounding: nothing swings.
+    flat = [0.69, 0.69 * (1 + 1e-12), 0.69]
+    assert problems(FinalPass(0.69, 0.69, None, True, 50), flat, 0.69) == []
     # Still falling towards the class frequencies: a short run, not a wrong one.
-    assert problems(FinalPass(0.8, 0.8, None, True), [0.9, 0.85], 0.69) == []
+    assert problems(FinalPass(0.8, 0.8, None, True, 50), [0.9, 0.85], 0.69) == []
