@@ -1,11 +1,14 @@
 """How many BLAS threads a fit or a prediction may use, from the size of its products.
 
-OpenBLAS runs the smallest products on one thread already, but from about 260
-thousand multiply-adds it shares every product among all cores. Up to a few million
-the sharing saves no time, while the helper threads stay busy waiting between
-products, taking cores from other work: other fits of a grid search, say. So a step
-whose largest product is smaller than that runs on one thread, and larger ones use
-every thread BLAS has.
+OpenBLAS shares every product of more than about 260 thousand multiply-adds among
+all its threads, which then wait, spinning, between products. On a machine whose
+other cores are busy (other fits of a grid search, other programs) those threads
+take turns with the other work, and a fit ran up to 4 times slower on two threads
+than on one; on an idle machine the second thread gained nothing measurable below
+about 10^8 multiply-adds per product, and 1.2 to 1.8 times above 2 x 10^8
+(``benchmarks/threads.py``, on two cores). So a step whose largest product is
+below ``THREADED_FROM`` runs on one thread, and larger ones use every thread BLAS
+has, where a busy machine slowed them by at most a third.
 """
 
 import contextlib
@@ -13,7 +16,7 @@ import contextlib
 from threadpoolctl import ThreadpoolController
 
 #: Multiply-adds of a step's largest product from which BLAS may use every thread.
-THREADED_FROM = 2**21
+THREADED_FROM = 2**27
 
 _controller = None
 

@@ -35,3 +35,10 @@ def test_large_products_keep_every_thread(two_blas_threads):
     rows = THREADED_FROM // (784 * 512) + 1
     with blas_threads(rows, (784, 512, 10)):
         assert _blas_threads() == before
+
+
+def test_a_mid_sized_full_batch_fit_runs_on_one_thread(two_blas_threads):
+    # 4000 rows of 20 features into 64 units: two threads made this fit up to four
+    # times slower on a busy two-core machine (benchmarks/threads.py).
+    with blas_threads(4000, (20, 64, 1)):
+        assert set(_blas_threads()) == {1}
