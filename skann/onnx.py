@@ -440,24 +440,31 @@ def _skl2onnx_shapes(operator):
 
 def _skl2onnx_convert(scope, operator, container):
     """skl2onnx converter: write the network into the graph being built."""
-    from skl2onnx.common.data_types import FloatTensorType
 
     estimator = operator.raw_operator
-    if container.target_opset < MIN_OPSET:
-        raise RuntimeError(
-            f"ANNClassifier's ONNX graph needs opset {MIN_OPSET} or newer; got "
-            f"target_opset={container.target_opset}."
-        )
-    is_float = isinstance(operator.inputs[0].type, FloatTensorType)
     _write_network(
         _Skl2OnnxGraph(scope, container),
         estimator,
         operator.inputs[0].full_name,
-        np.float32 if is_float else np.float64,
+        _skl2onnx_dtype(operator, container),
         operator.outputs[0].full_name,
         operator.outputs[1].full_name,
         _skl2onnx_classes(scope, estimator),
     )
+
+
+def _skl2onnx_dtype(operator, container):
+    """The graph's float dtype, from the input's type, once the opset is checked."""
+    from skl2onnx.common.data_types import FloatTensorType
+
+    if container.target_opset < MIN_OPSET:
+        name = type(operator.raw_operator).__name__
+        raise RuntimeError(
+            f"{name}'s ONNX graph needs opset {MIN_OPSET} or newer; got "
+            f"target_opset={container.target_opset}."
+        )
+    is_float = isinstance(operator.inputs[0].type, FloatTensorType)
+    return np.float32 if is_float else np.float64
 
 
 def _skl2onnx_regressor_shapes(operator):
@@ -476,20 +483,13 @@ def _skl2onnx_regressor_shapes(operator):
 
 def _skl2onnx_regressor_convert(scope, operator, container):
     """skl2onnx converter of a regressor: the network, its output kept 2-D."""
-    from skl2onnx.common.data_types import FloatTensorType
 
-    if container.target_opset < MIN_OPSET:
-        raise RuntimeError(
-            f"ANNRegressor's ONNX graph needs opset {MIN_OPSET} or newer; got "
-            f"target_opset={container.target_opset}."
-        )
-    is_float = isinstance(operator.inputs[0].type, FloatTensorType)
     # skl2onnx's regressors all give (N, n_outputs), which later steps expect.
     _write_regression(
         _Skl2OnnxGraph(scope, container),
         operator.raw_operator,
         operator.inputs[0].full_name,
-        np.float32 if is_float else np.float64,
+        _skl2onnx_dtype(operator, container),
         operator.outputs[0].full_name,
         flatten=False,
     )
