@@ -147,8 +147,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         Validation loss after each epoch, over every continued ``fit`` that used
         ``early_stopping``; None without it.
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch, over every continued ``fit`` that
-        used ``early_stopping``; None without it.
+        Validation accuracy (weighted by sample, as MLPClassifier's) after each
+        epoch, over every continued ``fit`` that used ``early_stopping``; None
+        without it.
     best_validation_score_ : float or None
         Validation accuracy of the epoch whose weights the last ``fit`` kept (the
         one with the lowest validation loss); None without ``early_stopping``.

@@ -113,8 +113,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Validation loss after each epoch, over every continued ``fit`` that used
         ``early_stopping``; None without it.
     validation_scores_ : list of float or None
-        Validation R² (averaged over outputs, unweighted) after each epoch, over
-        every continued ``fit`` that used ``early_stopping``; None without it.
+        Validation R² (weighted by sample, averaged over outputs) after each
+        epoch, over every continued ``fit`` that used ``early_stopping``; None
+        without it.
     best_validation_score_ : float or None
         Validation R² of the epoch whose weights the last ``fit`` kept (the one
         with the lowest validation loss); None without ``early_stopping``.
@@ -163,10 +164,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
     every continued call; a warm-started ``fit`` starts its plateau count, its
     best validation score and its kept weights afresh; ``partial_fit`` never
     watches for a plateau; early stopping watches the validation loss, not R²;
-    'lbfgs' also fills ``loss_curve_``, ``best_loss_`` and ``t_``. The validation
-    R² in ``validation_scores_`` is unweighted, where MLPRegressor weighs it by
-    the held-out sample weights. The user guide's comparison page lists every
-    difference.
+    'lbfgs' also fills ``loss_curve_``, ``best_loss_`` and ``t_``. The user
+    guide's comparison page lists every difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
     diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when

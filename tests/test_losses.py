@@ -114,3 +114,21 @@ def test_squared_error_score_is_r2_averaged_over_outputs(rng):
     assert LOSSES["squared_error"].score(Y, P) == pytest.approx(r2_score(Y, P))
     P[0, 1] = 3.0
     assert LOSSES["squared_error"].score(Y, P) == pytest.approx(r2_score(Y, P))
+
+
+def test_scores_are_weighted_as_scikit_learn_weighs_them(rng):
+    from sklearn.metrics import accuracy_score, r2_score
+
+    w = rng.uniform(0.1, 3, 40)
+    Y = rng.randn(40, 2)
+    P = Y + rng.randn(40, 2) * 0.5
+    assert LOSSES["squared_error"].score(Y, P, w) == pytest.approx(
+        r2_score(Y, P, sample_weight=w), rel=1e-12
+    )
+    y = rng.randint(0, 3, 40)
+    probabilities = _probabilities(rng, 40, 3)
+    assert LOSSES["categorical_cross_entropy"].score(
+        np.eye(3)[y], probabilities, w
+    ) == pytest.approx(
+        accuracy_score(y, probabilities.argmax(axis=1), sample_weight=w), rel=1e-12
+    )

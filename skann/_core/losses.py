@@ -110,9 +110,10 @@ class BinaryCrossEntropy(Loss):
         """Return ``-[y log p + (1 - y) log(1 - p)]`` for every entry of ``P``."""
         return -(Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P))
 
-    def score(self, Y, P):
-        """Fraction of rows whose every label is predicted right."""
-        return float(np.mean(np.all((P >= 0.5) == (Y > 0.5), axis=1)))
+    def score(self, Y, P, sample_weight=None):
+        """Weighted fraction of rows whose every label is predicted right."""
+        right = np.all((P >= 0.5) == (Y > 0.5), axis=1)
+        return float(np.average(right, weights=sample_weight))
 
 
 class CategoricalCrossEntropy(Loss):
@@ -125,9 +126,10 @@ class CategoricalCrossEntropy(Loss):
         """Return ``-y log p`` for every entry of ``P``."""
         return -(Y * _clipped_log(P))
 
-    def score(self, Y, P):
-        """Fraction of rows whose most probable class is right."""
-        return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
+    def score(self, Y, P, sample_weight=None):
+        """Weighted fraction of rows whose most probable class is right."""
+        right = P.argmax(axis=1) == Y.argmax(axis=1)
+        return float(np.average(right, weights=sample_weight))
 
 
 class SquaredError(Loss):
@@ -146,14 +148,16 @@ class SquaredError(Loss):
         residuals = P - Y
         return 0.5 * residuals * residuals
 
-    def score(self, Y, P):
-        """Coefficient of determination R², averaged over outputs.
+    def score(self, Y, P, sample_weight=None):
+        """Coefficient of determination R², weighted by sample, averaged over outputs.
 
         An output whose targets are constant scores 1 if predicted exactly and 0
         otherwise, as ``sklearn.metrics.r2_score`` has it by default.
         """
-        residual = ((Y - P) ** 2).sum(axis=0)
-        total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+        w = np.ones(len(Y)) if sample_weight is None else sample_weight
+        mean = np.average(Y, axis=0, weights=w)
+        residual = w @ (Y - P) ** 2
+        total = w @ (Y - mean) ** 2
         constant = total == 0
         r2 = np.where(constant, 1.0, 1 - residual / np.where(constant, 1, total))
         r2[constant & (residual > 0)] = 0.0

@@ -151,5 +151,7 @@ def _validate(network, loss, validation, result):
     P = network.forward(validation.X)
     value = loss.loss(validation.Y, P, validation.sample_weight)
     result.validation_loss_curve.append(value)
-    result.validation_scores.append(loss.score(validation.Y, P))
+    result.validation_scores.append(
+        loss.score(validation.Y, P, validation.sample_weight)
+    )
     return value
