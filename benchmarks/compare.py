@@ -98,9 +98,10 @@ WORKLOADS = [
 QUICK_ROWS = 25_000
 
 
-def mlp(hidden, batch_size, lr, epochs, n_samples):
-    return MLPClassifier(
-        hidden,
+def mlp(hidden, batch_size, lr, epochs, n_samples, estimator=MLPClassifier):
+    """``estimator`` (MLPClassifier or MLPRegressor) as skann's plain gd."""
+    return estimator(
+        hidden_layer_sizes=hidden,
         activation="relu",
         solver="sgd",
         learning_rate="constant",

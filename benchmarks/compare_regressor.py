@@ -22,6 +22,7 @@ import copy
 import time
 import warnings
 
+import compare
 import numpy as np
 from compare import curve_gap, describe_machine, spread
 from sklearn.datasets import load_diabetes
@@ -48,22 +49,7 @@ def diabetes():
 
 
 def mlp(hidden, batch_size, lr, epochs, n_samples):
-    return MLPRegressor(
-        hidden_layer_sizes=hidden,
-        activation="relu",
-        solver="sgd",
-        learning_rate="constant",
-        learning_rate_init=lr,
-        momentum=0.0,
-        nesterovs_momentum=False,
-        alpha=0.0,
-        batch_size=n_samples if batch_size is None else batch_size,
-        shuffle=False,
-        max_iter=epochs,
-        tol=0.0,
-        n_iter_no_change=epochs + 1,
-        random_state=0,
-    )
+    return compare.mlp(hidden, batch_size, lr, epochs, n_samples, MLPRegressor)
 
 
 def skann_from_mlp_init(hidden, batch_size, lr, epochs, X, y):
