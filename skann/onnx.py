@@ -414,19 +414,12 @@ def _skl2onnx_classes(scope, estimator):
 def _skl2onnx_shapes(operator):
     """skl2onnx shape calculator: the types and shapes of the two outputs."""
     from skl2onnx.common.data_types import (
-        DoubleTensorType,
-        FloatTensorType,
         Int64TensorType,
         StringTensorType,
     )
 
     estimator = operator.raw_operator
-    input_type = operator.inputs[0].type
-    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)):
-        raise TypeError(
-            "ANNClassifier's ONNX graph takes a float or double tensor; got "
-            f"{type(input_type).__name__}."
-        )
+    input_type = _skl2onnx_input_type(operator)
     N = operator.inputs[0].get_first_dimension()
     if _label_kind(estimator) == "multilabel":
         label_type = Int64TensorType([N, estimator.n_outputs_])
@@ -453,6 +446,20 @@ def _skl2onnx_convert(scope, operator, container):
     )
 
 
+def _skl2onnx_input_type(operator):
+    """The input's tensor type; raise unless it is float or double."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    input_type = operator.inputs[0].type
+    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)):
+        name = type(operator.raw_operator).__name__
+        raise TypeError(
+            f"{name}'s ONNX graph takes a float or double tensor; got "
+            f"{type(input_type).__name__}."
+        )
+    return input_type
+
+
 def _skl2onnx_dtype(operator, container):
     """The graph's float dtype, from the input's type, once the opset is checked."""
     from skl2onnx.common.data_types import FloatTensorType
@@ -469,14 +476,8 @@ def _skl2onnx_dtype(operator, container):
 
 def _skl2onnx_regressor_shapes(operator):
     """skl2onnx shape calculator of a regressor: ``(N, n_outputs)``, X's type."""
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-    input_type = operator.inputs[0].type
-    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)):
-        raise TypeError(
-            "ANNRegressor's ONNX graph takes a float or double tensor; got "
-            f"{type(input_type).__name__}."
-        )
+    input_type = _skl2onnx_input_type(operator)
     N = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = type(input_type)([N, operator.raw_operator.n_outputs_])
 
