@@ -19,8 +19,9 @@ class EpochReporter:
 
     Parameters
     ----------
-    estimator : ANNClassifier
-        The estimator being fitted, whose label attributes are already set.
+    estimator : ANNClassifier or ANNRegressor
+        The scratch copy being fitted, whose label attributes are already set:
+        the callbacks see it, and make their fitted copies from it.
     X, y, sample_weight
         The training data, passed on to the callbacks.
     max_epochs : int
@@ -29,9 +30,14 @@ class EpochReporter:
         The network being trained; epoch snapshots read its weights.
     n_iter : int
         Epochs run before this call (warm start, ``partial_fit``).
+    owner : ANNClassifier or ANNRegressor, default=None
+        The estimator whose ``fit`` runs, which holds the callbacks' context
+        (scikit-learn tears it down there after the fit); ``estimator`` if None.
     """
 
-    def __init__(self, estimator, X, y, sample_weight, max_epochs, network, n_iter):
+    def __init__(
+        self, estimator, X, y, sample_weight, max_epochs, network, n_iter, owner=None
+    ):
         self.estimator = estimator
         self.network = network
         self.n_iter = n_iter
@@ -43,8 +49,9 @@ class EpochReporter:
             else {"sample_weight": sample_weight},
         }
         self.context = None
-        if hasattr(estimator, "_init_callback_context"):
-            self.context = estimator._init_callback_context(max_subtasks=max_epochs)
+        owner = estimator if owner is None else owner
+        if hasattr(owner, "_init_callback_context"):
+            self.context = owner._init_callback_context(max_subtasks=max_epochs)
             self.context.call_on_fit_task_begin(estimator=estimator, **self.data)
 
     @property

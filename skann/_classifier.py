@@ -14,7 +14,8 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseANN, _partial_fit_available, _unchanged_on_error
+from ._base import BaseANN, _partial_fit_available
+from ._fitted import fitted_model
 
 
 def _check_class_weight_dict(class_weight):
@@ -318,8 +319,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         self : ANNClassifier
             The fitted estimator.
         """
-        with _unchanged_on_error(self):
-            self._fit(X, y, sample_weight, incremental=False)
+        self._fit(X, y, sample_weight, incremental=False)
         return self
 
     @available_if(_partial_fit_available)
@@ -348,15 +348,14 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         self : ANNClassifier
             The updated estimator.
         """
-        with _unchanged_on_error(self):
-            # early_stopping=True is refused first, by _partial_fit.
-            if self.class_weight == "balanced" and not self.early_stopping:
-                raise ValueError(
-                    "class_weight='balanced' cannot be used with partial_fit: one "
-                    "call does not see the class frequencies of the whole data. "
-                    "Pass a dict of class weights instead."
-                )
-            self._partial_fit(X, y, sample_weight, classes=classes)
+        # early_stopping=True is refused first, by _partial_fit.
+        if self.class_weight == "balanced" and not self.early_stopping:
+            raise ValueError(
+                "class_weight='balanced' cannot be used with partial_fit: one "
+                "call does not see the class frequencies of the whole data. "
+                "Pass a dict of class weights instead."
+            )
+        self._partial_fit(X, y, sample_weight, classes=classes)
         return self
 
     # Targets ----------------------------------------------------------------------
@@ -519,11 +518,11 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Class probabilities, in the order of ``classes_``. For multilabel
             targets, the probability of each label being present.
         """
-        X = self._validate_for_prediction(X)
-        if self._label_type != "binary":
-            return self._forward_in_chunks(X)
+        model = fitted_model(self)
+        if model.estimator._label_type != "binary":
+            return model.outputs(X)
         # One output unit gives p; the columns are [1 - p, p], filled in place.
-        proba = self._forward_in_chunks(X, n_columns=2)
+        proba = model.outputs(X, n_columns=2)
         np.subtract(1, proba[:, 1], out=proba[:, 0])
         return proba
 
@@ -558,11 +557,11 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
-        X = self._validate_for_prediction(X)
-        P = self._forward_in_chunks(X)
-        if self._label_type == "multilabel":
+        model = fitted_model(self)
+        P, fitted = model.outputs(X), model.estimator
+        if fitted._label_type == "multilabel":
             return (P >= 0.5).astype(int)
-        if self._label_type == "binary":
+        if fitted._label_type == "binary":
             # Threshold at 0.5 like the textbook: p == 0.5 predicts the second class.
-            return self.classes_[(P[:, 0] >= 0.5).astype(int)]
-        return self.classes_[np.argmax(P, axis=1)]
+            return fitted.classes_[(P[:, 0] >= 0.5).astype(int)]
+        return fitted.classes_[np.argmax(P, axis=1)]

@@ -6,7 +6,8 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseANN, _partial_fit_available, _unchanged_on_error
+from ._base import BaseANN, _partial_fit_available
+from ._fitted import fitted_model
 
 
 class ANNRegressor(RegressorMixin, BaseANN):
@@ -271,8 +272,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         self : ANNRegressor
             The fitted estimator.
         """
-        with _unchanged_on_error(self):
-            self._fit(X, y, sample_weight, incremental=False)
+        self._fit(X, y, sample_weight, incremental=False)
         return self
 
     @available_if(_partial_fit_available)
@@ -297,8 +297,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         self : ANNRegressor
             The updated estimator.
         """
-        with _unchanged_on_error(self):
-            self._partial_fit(X, y, sample_weight)
+        self._partial_fit(X, y, sample_weight)
         return self
 
     def _encode_targets(self, y, dtype, continuing, incremental, classes):
@@ -353,6 +352,6 @@ class ANNRegressor(RegressorMixin, BaseANN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values; 1-D when the model has one output.
         """
-        X = self._validate_for_prediction(X)
-        y_pred = self._forward_in_chunks(X)
-        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
+        model = fitted_model(self)
+        y_pred = model.outputs(X)
+        return y_pred.ravel() if model.estimator.n_outputs_ == 1 else y_pred

@@ -10,6 +10,7 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
+import skann._engine
 from skann import ANNClassifier
 from skann._core import interrupts
 
@@ -65,7 +66,7 @@ class SigintAt:
 
             return on_epoch
 
-        monkeypatch.setattr(ANNClassifier, "_progress_printer", progress_printer)
+        monkeypatch.setattr(skann._engine, "_progress_printer", progress_printer)
         return self
 
 

@@ -15,6 +15,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import cross_val_score
 
 import skann
+import skann._engine
 from skann import ANNClassifier, ANNRegressor
 from skann.exceptions import InconsistentVersionWarning
 from skann.onnx import to_onnx
@@ -181,7 +182,7 @@ def test_ctrl_c_ends_training_after_the_current_epoch(data, monkeypatch):
 
         return on_epoch
 
-    monkeypatch.setattr(ANNRegressor, "_progress_printer", progress_printer)
+    monkeypatch.setattr(skann._engine, "_progress_printer", progress_printer)
     reg = gd(batch_size=20, epochs=200)
     with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
         reg.fit(X, y)

@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.preprocessing import StandardScaler
 
+import skann._engine
 from skann import ANNClassifier
 from skann._core.losses import LOSSES
 from skann._core.network import Network
@@ -328,7 +329,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch(cancer, monkeypatch):
 
         return on_epoch
 
-    monkeypatch.setattr(ANNClassifier, "_progress_printer", interrupt_at_epoch_3)
+    monkeypatch.setattr(skann._engine, "_progress_printer", interrupt_at_epoch_3)
     clf = ANNClassifier(8, epochs=100, batch_size=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
         clf.fit(X, y)

@@ -58,15 +58,36 @@ class Dense:
         self.activation = registry[activation]
         self.A_prev = self.A = None
 
-    def forward(self, A_prev):
-        """Return ``A = f(A_prev @ W + b)``, remembering ``A_prev`` and ``A``."""
+    @classmethod
+    def frozen(cls, W, b, activation, output=False):
+        """A layer over ``W`` and ``b`` as they are, for prediction only.
+
+        Nothing is copied and no gradients are allocated: a fitted model's arrays
+        serve its predictions directly.
+        """
+        layer = cls.__new__(cls)
+        layer.W, layer.b, layer.Wb = W, b, None
+        layer.dWb = layer.dW = layer.db = None
+        registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
+        layer.activation = registry[activation]
+        layer.A_prev = layer.A = None
+        return layer
+
+    def forward(self, A_prev, keep=True):
+        """Return ``A = f(A_prev @ W + b)``, remembering ``A_prev`` and ``A``.
+
+        With ``keep=False`` nothing is remembered, so that several threads can
+        predict with one layer at once.
+        """
         if A_prev.shape[1] == len(self.W):
             Z = A_prev.dot(self.W)
             Z += self.b
         else:  # A_prev ends with a column of ones
             Z = A_prev.dot(self.Wb)
-        self.A_prev, self.A = A_prev, self.activation.forward(Z)
-        return self.A
+        A = self.activation.forward(Z)
+        if keep:
+            self.A_prev, self.A = A_prev, A
+        return A
 
     def backward(self, dZ, propagate=True):
         """Write ``dW`` and ``db`` from ``dZ``; return ``dA_prev = dZ @ W.T``.

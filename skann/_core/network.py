@@ -110,6 +110,25 @@ class Network:
             intercepts.append(np.zeros(n_out, dtype=dtype))
         return cls(coefs, intercepts, activation, out_activation)
 
+    @classmethod
+    def frozen(cls, coefs, intercepts, activation, out_activation):
+        """A network over the given arrays as they are, for prediction only.
+
+        Unlike the constructor it copies nothing and allocates no gradients, so a
+        prediction costs the activations of its rows, not a copy of the model.
+        ``params`` and ``grads`` are None.
+        """
+        network = cls.__new__(cls)
+        network.params = network.grads = None
+        last = len(coefs) - 1
+        network.layers = [
+            Dense.frozen(W, b, out_activation if i == last else activation, i == last)
+            for i, (W, b) in enumerate(zip(coefs, intercepts))
+        ]
+        network.activation = activation
+        network.out_activation = out_activation
+        return network
+
     @property
     def coefs(self):
         """Every layer's ``W``."""
@@ -123,7 +142,7 @@ class Network:
     @property
     def dtype(self):
         """Floating dtype of the parameters."""
-        return self.params.dtype
+        return self.layers[0].W.dtype
 
     def get_state(self):
         """Return a copy of every parameter, for :meth:`set_state`."""
@@ -133,12 +152,15 @@ class Network:
         """Restore the parameters saved by :meth:`get_state`."""
         self.params[:] = state
 
-    def forward(self, X):
+    def forward(self, X, keep=True):
         """Return the output ``P`` for the rows of ``X``, layer after layer.
 
         Parameters
         ----------
         X : ndarray or scipy.sparse matrix of shape (n_samples, n_features)
+        keep : bool, default=True
+            Whether the layers remember their inputs and activations for
+            :meth:`backward`; prediction keeps nothing.
 
         Returns
         -------
@@ -146,7 +168,7 @@ class Network:
         """
         A = X
         for layer in self.layers:
-            A = layer.forward(A)
+            A = layer.forward(A, keep)
         return A
 
     def backward(self, dZ):

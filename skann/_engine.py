@@ -1,0 +1,220 @@
+"""The engine of ``skann._core``, assembled from an estimator's parameters and run.
+
+:func:`run` is the one entry point of every solver: it builds the optimizer (or
+L-BFGS), the plan of the epochs, the stopping rule and the reporting from the
+estimator's parameters, trains, and checks the trained network.
+:func:`warn_about_training` then says what went wrong, if anything did.
+"""
+
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+
+from ._core.diagnosis import final_pass, problems
+from ._core.lbfgs import train_lbfgs
+from ._core.optimizers import OPTIMIZERS
+from ._core.plan import Plan
+from ._core.schedules import SCHEDULES
+from ._core.stopping import Plateau, diverged
+from ._core.training import train
+
+
+def run(est, network, loss, data, *, validation, reporter, rng, previous, incremental):
+    """Train ``network`` as ``est``'s parameters say; return what came of it.
+
+    Parameters
+    ----------
+    est : BaseANN
+        The estimator being fitted (its parameters).
+    network : Network
+        The network to train, in place.
+    loss : Loss
+    data, validation : Dataset, Dataset or None
+        The training rows, and those held out by early stopping.
+    reporter : EpochReporter
+        Reports each epoch to scikit-learn's callbacks.
+    rng : numpy.random.RandomState
+        Source of the shuffles.
+    previous : BaseANN or None
+        The fitted estimator this call continues, if any.
+    incremental : bool
+        Whether this is a call of ``partial_fit``: one epoch that resumes the
+        optimizer and the loss curve, with no plateau rule and no check after.
+
+    Returns
+    -------
+    result : TrainingResult
+    optimizer : Optimizer or None
+        The optimizer with its final state; None for 'lbfgs'.
+    found : list of str
+        What the check of the trained network found wrong.
+    """
+    printer = _progress_printer(est)
+    optimizer = None
+    if est.solver == "lbfgs":
+        result = train_lbfgs(
+            network,
+            loss,
+            data,
+            est.epochs,
+            alpha=est.alpha,
+            tol=est.tol,
+            on_epoch=_epoch_hook(printer, reporter),
+        )
+    else:
+        optimizer = _optimizer(est, previous if incremental else None)
+        plan = Plan(
+            1 if incremental else est.epochs,
+            batch_size=est.batch_size,
+            rng=rng if est.shuffle else None,
+            alpha=est.alpha,
+            schedule=SCHEDULES[est.lr_schedule](est.lr, est.power_t),
+            plateau=None if incremental else _plateau(est, validation),
+            validation=validation,
+            on_epoch=reporter.epoch_end if reporter.active else None,
+            report=printer,
+            t=previous.t_ if previous is not None else 0,
+            history=previous.loss_curve_ if incremental and previous else (),
+        )
+        result = train(network, loss, optimizer, data, plan)
+    # One call of partial_fit sees one chunk of the data, whose loss and
+    # activations say little about the model; fit sees all of it.
+    found = [] if incremental else _diagnose(est, network, loss, data, result)
+    return result, optimizer, found
+
+
+def _optimizer(est, previous):
+    """The optimizer of ``est.solver``; it resumes ``previous``'s state if given."""
+    # Python floats: a NumPy float64 would make float32 updates run in float64.
+    kwargs = {
+        "gd": {},
+        "momentum": {"momentum": float(est.momentum), "nesterov": est.nesterov},
+        "adam": {
+            "beta_1": float(est.beta_1),
+            "beta_2": float(est.beta_2),
+            "epsilon": float(est.epsilon),
+        },
+    }[est.solver]
+    optimizer = OPTIMIZERS[est.solver](float(est.lr), **kwargs)
+    saved = previous._optimizer_state_ if previous is not None else {}
+    if saved.get("solver") == est.solver:
+        optimizer.lr = saved["lr"]
+        optimizer.set_state(saved)
+    return optimizer
+
+
+def _plateau(est, validation):
+    tol = est.tol
+    if tol is None and (est.early_stopping or est.lr_schedule == "adaptive"):
+        tol = 0.0
+    if tol is None:
+        return None
+    return Plateau(tol, est.n_iter_no_change, keep_best=validation is not None)
+
+
+def _progress_printer(est):
+    if not est.verbose:
+        return None
+    every = max(1, est.epochs // 10)
+
+    def print_progress(epoch, loss):
+        if epoch % every == 0:
+            print(f"Epoch {epoch}: Cost = {loss:.6f}")
+
+    return print_progress
+
+
+def _epoch_hook(printer, reporter):
+    """What L-BFGS calls after each iteration: the progress printer, the callbacks."""
+    if not reporter.active:
+        return printer
+
+    def on_epoch(epoch, loss):
+        if printer is not None:
+            printer(epoch, loss)
+        return reporter.epoch_end(epoch, loss)
+
+    return on_epoch
+
+
+def _diagnose(est, network, loss, data, result):
+    """Check the trained network on its training data; return what went wrong.
+
+    Raises the ``DivergenceError`` of training where the network's outputs or
+    loss there are not finite: the last update broke it, though its weights
+    are finite.
+    """
+    final = final_pass(network, loss, data, est.alpha)
+    if not final.finite:
+        raise diverged(
+            result.n_iter,
+            "at the final weights the outputs or the loss on the training data "
+            "are not finite",
+            None if est.solver == "lbfgs" else est.lr,
+            est.alpha,
+        )
+    baseline = loss.baseline(data.Y, data.sample_weight)
+    return problems(final, result.loss_curve, baseline, est._baseline_words)
+
+
+def warn_about_training(est, result, found, incremental):
+    """Warn of an interrupted or unfinished fit, and of what :func:`run` found."""
+    _warn_about_stopping(est, result, incremental)
+    _warn_about_problems(est, found, result)
+
+
+def _warn_about_stopping(est, result, incremental):
+    if result.interrupted:
+        unit = "iterations" if est.solver == "lbfgs" else "epochs"
+        kept = (
+            "the best validated epoch"
+            if result.best_epoch is not None
+            else f"the last completed {unit[:-1]}"
+        )
+        warnings.warn(
+            f"Training was interrupted after {result.n_iter} {unit} of this "
+            f"call; the model keeps the weights of {kept}. A second Ctrl-C, "
+            "in this fit or a later one, stops everything with "
+            "KeyboardInterrupt.",
+            UserWarning,
+            stacklevel=5,
+        )
+    elif not incremental and not result.stopped and est.tol is not None:
+        warnings.warn(
+            f"Maximum epochs ({est.epochs}) reached and the optimization "
+            "hasn't converged yet; raise epochs or tol.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+
+
+def _warn_about_problems(est, found, result):
+    """Warn about what :func:`_diagnose` found, and L-BFGS's abnormal stops."""
+    lbfgs = est.solver == "lbfgs"
+    unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
+    head = f"Training went wrong in {result.n_iter} {unit}: "
+    if result.abnormal is not None:
+        nit, message = result.abnormal
+        head = "lbfgs failed to converge: "
+        found = [
+            f"SciPy's L-BFGS-B stopped abnormally after {nit} completed "
+            f"iterations, with the message {message!r}",
+            *found,
+        ]
+    if not found:
+        return
+    step = (
+        f"a larger alpha than {est.alpha!r}"
+        if lbfgs
+        else f"a smaller learning rate than lr={est.lr!r}"
+    )
+    other_scale = "0.1" if est.init_scale == "auto" else "'auto'"
+    warnings.warn(
+        head
+        + "; ".join(found)
+        + f". Try scaling the features (for example with StandardScaler), {step}"
+        + f", or another init_scale than {est.init_scale!r}, such as "
+        + f"{other_scale}.",
+        ConvergenceWarning,
+        stacklevel=5,
+    )

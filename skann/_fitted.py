@@ -1,0 +1,311 @@
+"""The fitted state of an estimator: its attributes, their consistency, and the
+model that predicts with them.
+
+``fit`` builds the whole state on a scratch copy of the estimator and swaps it in
+with one assignment of ``__dict__`` (:func:`commit`), so a prediction running in
+another thread reads either the model before the fit or the one after it, never a
+mixture, and a fit that raises leaves the estimator as it was.
+
+A prediction reads the state once, through :func:`fitted_model`: a
+:class:`FittedModel` made when the state last changed, whose consistency was
+checked then and whose network predicts with the fitted arrays themselves.
+"""
+
+import numpy as np
+from sklearn import get_config
+from sklearn.utils.validation import check_is_fitted
+
+from ._core.activations import ACTIVATIONS
+from ._core.network import CHUNK_BYTES, Network
+from ._validation import prediction_data
+
+#: Attributes of scikit-learn's callback machinery, set on the estimator during
+#: fit and torn down by scikit-learn after it; a commit keeps their live values.
+_CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+#: Where a fitted estimator keeps its FittedModel.
+MODEL_KEY = "_fitted_model"
+
+#: Fitted attributes a model is made from: replacing one makes a new model.
+_SOURCES = (
+    "coefs_",
+    "intercepts_",
+    "activation",
+    "out_activation_",
+    "n_outputs_",
+    "n_features_in_",
+    "feature_names_in_",
+    "classes_",
+    "_label_type",
+    "n_layers_",
+)
+
+
+def scratch_copy(estimator):
+    """A new estimator of the same class sharing ``estimator``'s attributes.
+
+    ``fit`` sets its attributes on this copy; its arrays are never changed in
+    place, so sharing them costs nothing.
+    """
+    scratch = object.__new__(type(estimator))
+    scratch.__dict__.update(vars(estimator))
+    return scratch
+
+
+def commit(estimator, scratch):
+    """Give ``estimator`` the state of ``scratch`` in one step.
+
+    Attributes that appeared on ``estimator`` during the fit (scikit-learn's
+    callback context) are kept, with their live values.
+    """
+    state = dict(vars(scratch))
+    live = vars(estimator)
+    for key in _CALLBACK_STATE:
+        if key in live:
+            state[key] = live[key]
+        else:
+            state.pop(key, None)
+    state[MODEL_KEY] = FittedModel(_frozen(type(estimator), state))
+    estimator.__dict__ = state
+
+
+def _frozen(cls, state):
+    """An estimator of class ``cls`` whose attributes are the dict ``state``."""
+    frozen = object.__new__(cls)
+    frozen.__dict__ = state
+    return frozen
+
+
+def fitted_model(estimator):
+    """The :class:`FittedModel` of ``estimator``'s current state.
+
+    Raises ``NotFittedError`` before the first fit ends, and a ValueError naming
+    the attribute at fault for an inconsistent state (a model loaded from a file
+    or edited by hand); the check runs once per change of the state.
+    """
+    check_is_fitted(estimator)
+    state = vars(estimator)
+    model = state.get(MODEL_KEY)
+    if model is None or not model.made_from(state):
+        model = FittedModel(_frozen(type(estimator), dict(state)))
+        state[MODEL_KEY] = model
+    return model
+
+
+class FittedModel:
+    """A checked snapshot of a fitted estimator, and predictions with it.
+
+    Parameters
+    ----------
+    estimator : BaseANN
+        A fitted estimator that nothing changes any more (a snapshot).
+
+    Attributes
+    ----------
+    estimator : BaseANN
+        The snapshot: read its fitted attributes from here, not from the live
+        estimator, which a fit in another thread may replace meanwhile.
+    network : Network
+        Predicts with the snapshot's ``coefs_`` and ``intercepts_`` as they are.
+    """
+
+    def __init__(self, estimator):
+        check_fitted_state(estimator)
+        self.estimator = estimator
+        state = vars(estimator)
+        self._sources = [state.get(key) for key in _SOURCES]
+        self._arrays = [*estimator.coefs_, *estimator.intercepts_]
+        self.network = Network.frozen(
+            estimator.coefs_,
+            estimator.intercepts_,
+            estimator.activation,
+            estimator.out_activation_,
+        )
+
+    def made_from(self, state):
+        """Whether ``state`` still holds the very attributes this model was made of."""
+        if any(state.get(k) is not v for k, v in zip(_SOURCES, self._sources)):
+            return False
+        arrays = [*state["coefs_"], *state["intercepts_"]]
+        return len(arrays) == len(self._arrays) and all(
+            a is b for a, b in zip(arrays, self._arrays)
+        )
+
+    def outputs(self, X, n_columns=None):
+        """Validate ``X`` and return the network's outputs for its rows.
+
+        With ``n_columns`` the output units fill the last columns of a wider
+        array. The rows go through a chunk at a time, so memory stays bounded
+        however many there are; a sparse ``X`` stays sparse.
+        """
+        X = prediction_data(self.estimator, X)
+        network = self.network
+        dtype = network.dtype
+        n_outputs = self.estimator.n_outputs_
+        n_columns = n_outputs if n_columns is None else n_columns
+        limit = min(CHUNK_BYTES, get_config()["working_memory"] * 2**20)
+        chunk = network.rows_per_chunk(limit)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if X.shape[0] <= chunk and n_columns == n_outputs:
+                out = units = network.forward(X.astype(dtype, copy=False), keep=False)
+            else:
+                out = np.empty((X.shape[0], n_columns), dtype=dtype)
+                units = out[:, n_columns - n_outputs :]
+                for start in range(0, X.shape[0], chunk):
+                    rows = slice(start, start + chunk)
+                    X_rows = X[rows].astype(dtype, copy=False)
+                    units[rows] = network.forward(X_rows, keep=False)
+        if not np.isfinite(units).all():
+            raise ValueError(
+                "The network's activations overflowed for some rows of X: their "
+                "values are too large. Scale the features (for example with "
+                "StandardScaler) to the range seen in training."
+            )
+        return out
+
+
+def check_fitted_state(estimator):
+    """Raise a ValueError naming a fitted attribute that contradicts the others.
+
+    A model loaded from a file, or edited by hand, could otherwise fail deep in
+    the forward pass, or return outputs of the wrong shape.
+    """
+    name = type(estimator).__name__
+
+    def refuse(attribute, problem):
+        raise ValueError(
+            f"This fitted {name} is inconsistent: {attribute} {problem}. "
+            "Fit it again, or load a model saved as fit left it."
+        )
+
+    coefs, intercepts = estimator.coefs_, estimator.intercepts_
+    if not isinstance(coefs, list) or not coefs:
+        refuse("coefs_", f"must be a non-empty list of arrays, not {coefs!r:.60}")
+    if not isinstance(intercepts, list) or len(intercepts) != len(coefs):
+        refuse("intercepts_", f"must be a list of {len(coefs)} arrays, as coefs_")
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        _check_layer(i, W, b, coefs, refuse)
+    _check_sizes(estimator, coefs, refuse)
+    estimator._check_fitted_targets(refuse)
+    if estimator.activation not in ACTIVATIONS:
+        refuse(
+            "activation",
+            f"is {estimator.activation!r}, not one of {sorted(ACTIVATIONS)}",
+        )
+
+
+def _check_layer(i, W, b, coefs, refuse):
+    """Refuse layer ``i`` unless its arrays fit its neighbours, finite."""
+    if not isinstance(W, np.ndarray) or W.ndim != 2:
+        refuse(f"coefs_[{i}]", "must be a 2-D array")
+    if W.dtype != coefs[0].dtype or W.dtype not in (np.float32, np.float64):
+        refuse(
+            f"coefs_[{i}]",
+            f"has dtype {W.dtype}; every layer must have coefs_[0]'s dtype, "
+            "float32 or float64",
+        )
+    if i and W.shape[0] != coefs[i - 1].shape[1]:
+        refuse(
+            f"coefs_[{i}]",
+            f"has shape {W.shape}, but coefs_[{i - 1}] has shape "
+            f"{coefs[i - 1].shape}: layer {i} must take "
+            f"{coefs[i - 1].shape[1]} inputs",
+        )
+    if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
+        refuse(
+            f"intercepts_[{i}]",
+            f"has shape {np.shape(b)}, but coefs_[{i}] has {W.shape[1]} "
+            f"outputs: it must have shape ({W.shape[1]},)",
+        )
+    if b.dtype != W.dtype:
+        refuse(f"intercepts_[{i}]", f"has dtype {b.dtype}, not {W.dtype}")
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        refuse(f"coefs_[{i}] or intercepts_[{i}]", "holds non-finite values")
+
+
+def _check_sizes(estimator, coefs, refuse):
+    """Refuse counts of features, layers and outputs that the layers contradict."""
+    if estimator.n_features_in_ != coefs[0].shape[0]:
+        refuse(
+            "n_features_in_",
+            f"is {estimator.n_features_in_!r}, but coefs_[0] takes "
+            f"{coefs[0].shape[0]} features",
+        )
+    if getattr(estimator, "n_layers_", len(coefs) + 1) != len(coefs) + 1:
+        refuse("n_layers_", f"is {estimator.n_layers_!r}, not len(coefs_) + 1")
+    if estimator.n_outputs_ != coefs[-1].shape[1]:
+        refuse(
+            "n_outputs_",
+            f"is {estimator.n_outputs_!r}, but the last layer coefs_[-1] has "
+            f"{coefs[-1].shape[1]} outputs",
+        )
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and len(names) != estimator.n_features_in_:
+        refuse(
+            "feature_names_in_",
+            f"holds {len(names)} names for {estimator.n_features_in_} features",
+        )
+
+
+def attributes(network, result, optimizer, solver, previous):
+    """The fitted attributes of a training result.
+
+    Parameters
+    ----------
+    network : Network
+        The trained network.
+    result : TrainingResult
+    optimizer : Optimizer or None
+        None for 'lbfgs'.
+    solver : str
+    previous : BaseANN or None
+        The fitted estimator this call continued (warm start, ``partial_fit``),
+        whose curves and counts carry on.
+
+    Returns
+    -------
+    attributes : dict
+    """
+    previous_curve = previous.loss_curve_ if previous is not None else []
+    loss_curve = previous_curve + [float(v) for v in result.loss_curve]
+    validated = result.validation_loss_curve is not None
+    fitted = {
+        "coefs_": network.coefs,
+        "intercepts_": network.intercepts,
+        "loss_curve_": loss_curve,
+        "loss_": loss_curve[-1] if loss_curve else None,
+        # With early stopping the kept weights are not those of the lowest
+        # training loss; like MLPClassifier, point to best_validation_score_.
+        "best_loss_": min(loss_curve) if loss_curve and not validated else None,
+        "n_iter_": (previous.n_iter_ if previous else 0) + result.n_iter,
+        "t_": (previous.t_ if previous else 0) + result.t,
+        "n_layers_": len(network.layers) + 1,
+        "_optimizer_state_": {}
+        if optimizer is None
+        else {"solver": solver, "lr": optimizer.lr, **optimizer.get_state()},
+    }
+    if validated:
+        fitted.update(_validation_attributes(result, previous))
+    elif previous is None:
+        fitted.update(
+            validation_loss_curve_=None,
+            validation_scores_=None,
+            best_validation_score_=None,
+        )
+    return fitted
+
+
+def _validation_attributes(result, previous):
+    """The curves of early stopping, extending those of a continued fit."""
+    extend = previous is not None and previous.validation_loss_curve_ is not None
+    # With a plateau keeping the best weights, score the epoch kept.
+    best = result.best_epoch
+    return {
+        "validation_loss_curve_": (previous.validation_loss_curve_ if extend else [])
+        + list(result.validation_loss_curve),
+        "validation_scores_": (previous.validation_scores_ if extend else [])
+        + list(result.validation_scores),
+        "best_validation_score_": max(result.validation_scores)
+        if best is None
+        else result.validation_scores[best],
+    }

@@ -1,0 +1,229 @@
+"""What the estimators check of their input: X, the weights, the hidden sizes and
+the validation split of early stopping.
+
+Each function raises with the name of the parameter or input at fault; none of them
+changes an estimator, except ``validate_data``'s record of the features seen in
+``fit``.
+"""
+
+import math
+from numbers import Integral
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._core.plan import Dataset
+
+#: The weighted loss multiplies each weight by a row's loss, at most -log(1e-9) per
+#: output of a cross-entropy; this headroom under the dtype's largest value keeps
+#: those sums finite.
+_WEIGHT_HEADROOM = 1e8
+
+
+def hidden_sizes(hidden_size, owner):
+    """Return ``hidden_size`` as a tuple, raising for a tuple with a bad entry."""
+    if isinstance(hidden_size, Integral):
+        return (int(hidden_size),)
+    sizes = tuple(hidden_size)
+    if not sizes or not all(
+        isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
+    ):
+        raise InvalidParameterError(
+            f"The 'hidden_size' parameter of {owner} must be an int in the range "
+            "[1, inf) or a non-empty tuple of such ints. "
+            f"Got {hidden_size!r} instead."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _validate_quietly(*args, **kwargs):
+    """``validate_data`` without the RuntimeWarning of its finiteness check.
+
+    scikit-learn looks for inf and NaN by summing X, which warns when X holds both
+    +inf and -inf, just before it raises its own clear error.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(*args, **kwargs)
+
+
+def _refuse_dates(X, owner):
+    """Raise a TypeError naming the datetime64 or timedelta64 columns of ``X``."""
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        raise TypeError(
+            f"X has dtype {dtype}; {owner} needs numeric features. Convert "
+            "dates and durations to numbers first, for example to seconds since a "
+            "reference time."
+        )
+    dtypes = getattr(X, "dtypes", None)
+    columns = getattr(X, "columns", None)
+    if dtypes is None or columns is None or isinstance(dtypes, np.dtype):
+        return
+    # pandas gives tz-aware datetimes their own dtype, whose kind is still "M".
+    bad = [c for c, d in zip(columns, dtypes) if getattr(d, "kind", None) in ("m", "M")]
+    if bad:
+        raise TypeError(
+            f"X has datetime or timedelta columns {bad}; {owner} needs numeric "
+            "features. Convert dates and durations to numbers first, for example "
+            "to seconds since a reference time, or drop those columns."
+        )
+
+
+def training_data(estimator, X, y, reset):
+    """Validated ``X`` (dense, or CSR) and ``y`` for ``fit`` or ``partial_fit``.
+
+    With ``reset``, ``estimator`` records the features of ``X``
+    (``n_features_in_``, ``feature_names_in_``); otherwise ``X`` must match them.
+    """
+    _refuse_dates(X, type(estimator).__name__)
+    # CSC and every other sparse format become CSR once: batches take rows.
+    return _validate_quietly(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse="csr",
+        multi_output=True,
+        dtype=[np.float64, np.float32],
+    )
+
+
+def prediction_data(estimator, X):
+    """Validated ``X`` (dense, or CSR) with the features ``estimator`` was fitted on."""
+    _refuse_dates(X, type(estimator).__name__)
+    return _validate_quietly(
+        estimator, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+    )
+
+
+def _check_weight_sum(total, dtype, what):
+    """Raise if weights summing to ``total`` would overflow training in ``dtype``."""
+    finfo = np.finfo(dtype)
+    low, high = float(finfo.tiny), float(finfo.max) / _WEIGHT_HEADROOM
+    if not low <= total <= high:
+        raise ValueError(
+            f"{what} sums to {total:.4g}, outside [{low:.3g}, {high:.3g}], the range "
+            f"training on {np.dtype(dtype).name} data can use without overflow. "
+            "Divide the weights by a common factor: the loss is their weighted mean, "
+            "so only the alpha penalty, which is divided by their sum, changes."
+        )
+
+
+def sample_weights(X, sample_weight, target_weights):
+    """Validated sample weights times the targets' weights, or None for neither.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The training data, whose dtype the weights take.
+    sample_weight : array-like of shape (n_samples,) or None
+        The weights given to ``fit``.
+    target_weights : tuple (str, ndarray) or None
+        The name and the row weights that the targets bring (``class_weight``).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+    what : str
+        What the weights are, for messages.
+    """
+    given = sample_weight is not None
+    if given:
+        # float64 first: weights too large for float32 X are refused below with
+        # their sum, not by an overflow on the way.
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+    if target_weights is not None:
+        with np.errstate(over="ignore"):
+            sample_weight = (
+                target_weights[1]
+                if sample_weight is None
+                else sample_weight * target_weights[1]
+            )
+    if sample_weight is None:
+        return None, None
+    names = ["sample_weight"] if given else []
+    if target_weights is not None:
+        names.append(target_weights[0])
+    what = " times ".join(names)
+    with np.errstate(over="ignore"):
+        total = float(np.sum(sample_weight))
+    if total <= 0:
+        raise ValueError(f"{what} must have a positive sum.")
+    _check_weight_sum(total, X.dtype, what)
+    return sample_weight.astype(X.dtype, copy=False), what
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _check_split_sizes(n, strata, fraction, classes):
+    """Raise, naming the parameters, where the validation split cannot be made."""
+    # train_test_split rounds the held-out share of the rows up.
+    n_validation = math.ceil(fraction * n)
+    n_train = n - n_validation
+    counts = np.bincount(strata) if strata is not None else np.array([n])
+    counts = counts[counts > 0]
+    needed = len(counts)
+    if min(n_validation, n_train) < needed:
+        if strata is None:
+            need = "at least one row in each part"
+        else:
+            need = (
+                f"at least one row of each of the {needed} classes in each part "
+                "of its stratified split"
+            )
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction="
+            f"{fraction!r} of the {n} rows: a validation set of "
+            f"{_rows(n_validation)} and a training set of {_rows(n_train)}, but "
+            f"it needs {need}. Change validation_fraction, give more rows, or "
+            "set early_stopping=False."
+        )
+    if strata is not None and counts.min() < 2:
+        rare = classes[np.flatnonzero(np.bincount(strata) == 1)]
+        raise ValueError(
+            "early_stopping=True splits the rows by class, which needs at least "
+            f"2 rows of each class; the classes {rare.tolist()} have 1. Give more "
+            "rows, or set early_stopping=False."
+        )
+
+
+def split_validation(data, strata, rng, fraction, classes=None):
+    """Hold out ``fraction`` of ``data``, stratified by ``strata``.
+
+    Parameters
+    ----------
+    data : Dataset
+    strata : ndarray of shape (n_samples,) or None
+        Each row's class index, or None (regression).
+    rng : numpy.random.RandomState
+    fraction : float
+        ``validation_fraction``.
+    classes : ndarray or None
+        The class labels, to name the rare ones in an error.
+
+    Returns
+    -------
+    train, validation : Dataset
+    """
+    _check_split_sizes(data.X.shape[0], strata, fraction, classes)
+    arrays = [data.X, data.Y]
+    if data.sample_weight is not None:
+        arrays.append(data.sample_weight)
+    parts = train_test_split(
+        *arrays, test_size=fraction, random_state=rng, stratify=strata
+    )
+    train_parts, held_out = parts[0::2], parts[1::2]
+    for part, name in [(train_parts, "training"), (held_out, "validation")]:
+        if len(part) == 3 and not np.sum(part[2]) > 0:
+            raise ValueError(
+                f"early_stopping=True drew a {name} set whose sample weights "
+                "sum to zero, so its loss is undefined. Give weight to more "
+                "rows, or set early_stopping=False."
+            )
+    return Dataset(*train_parts), Dataset(*held_out)
