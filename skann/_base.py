@@ -207,14 +207,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
         reporter = EpochReporter(
-            self,
+            owner,
             X,
             y,
             sample_weight,
             1 if incremental else self.epochs,
             network,
             previous.n_iter_ if continuing else 0,
-            owner=owner,
+            known=vars(self),
         )
         data, validation = Dataset(X, Y, sample_weight), None
         # L-BFGS has no epochs to stop between, so it trains on every row.

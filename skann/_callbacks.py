@@ -20,8 +20,7 @@ class EpochReporter:
     Parameters
     ----------
     estimator : ANNClassifier or ANNRegressor
-        The scratch copy being fitted, whose label attributes are already set:
-        the callbacks see it, and make their fitted copies from it.
+        The estimator being fitted.
     X, y, sample_weight
         The training data, passed on to the callbacks.
     max_epochs : int
@@ -30,13 +29,14 @@ class EpochReporter:
         The network being trained; epoch snapshots read its weights.
     n_iter : int
         Epochs run before this call (warm start, ``partial_fit``).
-    owner : ANNClassifier or ANNRegressor, default=None
-        The estimator whose ``fit`` runs, which holds the callbacks' context
-        (scikit-learn tears it down there after the fit); ``estimator`` if None.
+    known : dict, default=None
+        Fitted attributes set before training (labels, features): the estimator
+        receives its new state only when the fit ends, so each epoch's snapshot
+        carries them.
     """
 
     def __init__(
-        self, estimator, X, y, sample_weight, max_epochs, network, n_iter, owner=None
+        self, estimator, X, y, sample_weight, max_epochs, network, n_iter, known=None
     ):
         self.estimator = estimator
         self.network = network
@@ -49,9 +49,9 @@ class EpochReporter:
             else {"sample_weight": sample_weight},
         }
         self.context = None
-        owner = estimator if owner is None else owner
-        if hasattr(owner, "_init_callback_context"):
-            self.context = owner._init_callback_context(max_subtasks=max_epochs)
+        self.known = {} if known is None else known
+        if hasattr(estimator, "_init_callback_context"):
+            self.context = estimator._init_callback_context(max_subtasks=max_epochs)
             self.context.call_on_fit_task_begin(estimator=estimator, **self.data)
 
     @property
@@ -62,6 +62,7 @@ class EpochReporter:
     def _snapshot(self, epoch):
         """Fitted attributes of the model as it stands after ``epoch``."""
         return {
+            **self.known,
             "coefs_": [W.copy() for W in self.network.coefs],
             "intercepts_": [b.copy() for b in self.network.intercepts],
             "n_iter_": self.n_iter + epoch + 1,
@@ -80,6 +81,9 @@ class EpochReporter:
     def finish(self):
         """Close the fit task."""
         if self.context is not None:
+            # The estimator receives its state after this: hand it over whole.
             self.context.call_on_fit_task_end(
-                estimator=self.estimator, reconstruction_attributes={}, **self.data
+                estimator=self.estimator,
+                reconstruction_attributes=lambda: dict(self.known),
+                **self.data,
             )

@@ -65,7 +65,7 @@ def commit(estimator, scratch):
             state[key] = live[key]
         else:
             state.pop(key, None)
-    state[MODEL_KEY] = FittedModel(_frozen(type(estimator), state))
+    state[MODEL_KEY] = FittedModel(_frozen(type(estimator), dict(state)))
     estimator.__dict__ = state
 
 
