@@ -42,6 +42,7 @@ from ._core.plan import Dataset, Plan
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau, diverged
 from ._core.training import train
+from ._memory import check_network_fits, too_large
 from ._threads import blas_threads
 from .exceptions import InconsistentVersionWarning
 
@@ -365,14 +366,21 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     def _start_network(self, layer_sizes, dtype, rng, continuing):
         """A copy of the fitted network to continue, or a new one drawn from rng."""
         if not continuing:
-            return Network.initialize(
-                layer_sizes,
-                self.activation,
-                self.out_activation_,
-                self.init_scale,
-                rng,
-                dtype=dtype,
-            )
+            check_network_fits(layer_sizes, self.hidden_size, dtype)
+            try:
+                return Network.initialize(
+                    layer_sizes,
+                    self.activation,
+                    self.out_activation_,
+                    self.init_scale,
+                    rng,
+                    dtype=dtype,
+                )
+            except MemoryError as err:  # where the memory available is not known
+                what = "the memory that could be allocated"
+                raise MemoryError(
+                    too_large(layer_sizes, self.hidden_size, dtype, what)
+                ) from err
         if self._layer_sizes() != layer_sizes:
             raise ValueError(
                 f"The fitted network has layers {self._layer_sizes()}, but "
