@@ -24,6 +24,7 @@ from ._core.plan import Dataset
 from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import MODEL_KEY, attributes, commit, fitted_model, scratch_copy
+from ._memory import check_network_fits, too_large
 from ._validation import hidden_sizes, sample_weights, split_validation, training_data
 from .exceptions import InconsistentVersionWarning
 
@@ -193,7 +194,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         """
         hidden = hidden_sizes(self.hidden_size, type(self).__name__)
         continuing = previous is not None
-        X, y = training_data(self, X, y, reset=not continuing)
+        X, y = self._validate_input(X, y, reset=not continuing)
         if continuing:
             X = X.astype(previous.coefs_[0].dtype, copy=False)
         Y, strata = self._encode_targets(y, X.dtype, continuing, incremental, classes)
@@ -241,17 +242,28 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         reporter.finish()
         warn_about_training(self, result, found, incremental)
 
+    def _validate_input(self, X, y, reset):
+        """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
+        return training_data(self, X, y, reset)
+
     def _start_network(self, layer_sizes, dtype, rng, previous):
         """A copy of ``previous``'s network to continue, or a new one drawn from rng."""
         if previous is None:
-            return Network.initialize(
-                layer_sizes,
-                self.activation,
-                self.out_activation_,
-                self.init_scale,
-                rng,
-                dtype=dtype,
-            )
+            check_network_fits(layer_sizes, self.hidden_size, dtype)
+            try:
+                return Network.initialize(
+                    layer_sizes,
+                    self.activation,
+                    self.out_activation_,
+                    self.init_scale,
+                    rng,
+                    dtype=dtype,
+                )
+            except MemoryError as err:  # where the memory available is not known
+                what = "the memory that could be allocated"
+                raise MemoryError(
+                    too_large(layer_sizes, self.hidden_size, dtype, what)
+                ) from err
         fitted = (previous.coefs_[0].shape[0], *(W.shape[1] for W in previous.coefs_))
         if fitted != layer_sizes:
             raise ValueError(

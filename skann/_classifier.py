@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -33,6 +34,50 @@ def _check_class_weight_dict(class_weight):
             )
 
 
+def _check_zero_one(Y):
+    """Refuse a multilabel indicator coded with other values than 0 and 1.
+
+    scikit-learn calls any 2-D target of two integer values a multilabel indicator,
+    but its metrics and ``predict`` read 1 as present and 0 as absent. Another
+    coding, -1/1 say, would be trained as a cross-entropy against -1, which has no
+    minimum, and predicted back as 0/1, which ``score`` compares to -1.
+    """
+    if not ((Y == 0) | (Y == 1)).all():
+        raise ValueError(
+            "A multilabel indicator y must hold 1 where a label is present and 0 "
+            f"where it is absent; this one holds the values {np.unique(Y).tolist()}. "
+            "Recode it first, for example with (y > 0).astype(int) for a -1/1 "
+            "coding."
+        )
+
+
+def _check_class_order(classes, label_type, refuse):
+    """Refuse ``classes_`` other than fit sets them: each label once, sorted.
+
+    Output unit ``i`` stands for ``classes_[i]``, and ``partial_fit`` finds a
+    label's unit by a binary search of ``classes_``: reordered labels would relabel
+    every prediction, and repeated or unsorted ones would train the wrong units.
+    """
+    if label_type == "multilabel":
+        if not np.array_equal(classes, np.arange(len(classes))):
+            refuse(
+                "classes_",
+                f"must be arange({len(classes)}) for multilabel targets, not "
+                f"{classes!r:.80}",
+            )
+        return
+    try:
+        expected = np.unique(classes)
+    except TypeError:
+        expected = None  # labels of types that do not compare
+    if expected is None or not np.array_equal(classes, expected):
+        refuse(
+            "classes_",
+            f"must hold each label once, in sorted order (np.unique(classes_)), "
+            f"not {classes!r:.80}",
+        )
+
+
 class ANNClassifier(ClassifierMixin, BaseANN):
     """Neural-network classifier: the textbook "ANN from scratch", scikit-learn style.
 
@@ -44,7 +89,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     Binary targets get one logistic output unit; multiclass targets get one softmax
     unit per class with the categorical cross-entropy; multilabel indicator targets
-    get one logistic unit per label.
+    (0 for absent, 1 for present; dense or sparse) get one logistic unit per label.
 
     Parameters
     ----------
@@ -213,14 +258,18 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     Errors name the parameter or input at fault: a negative ``class_weight``, sample
     weights whose sum would overflow training's dtype, a ``validation_fraction``
     too small or too large for the stratified split of ``early_stopping``, date or
-    duration columns in ``X``.
+    duration columns in ``X``, a multilabel indicator coded with other values than
+    0 and 1 (such as -1 and 1: scikit-learn's metrics read 1 as present and 0 as
+    absent), or a ``hidden_size`` whose weights and gradients alone would exceed
+    the memory available (refused before any of it is allocated).
 
     A pickled (or joblib or skops) model records the skann version that saved it;
     loading it under another version warns with
     :class:`~skann.exceptions.InconsistentVersionWarning`. Fitted attributes that
     contradict one another (layer shapes, ``n_features_in_``, ``n_outputs_``,
-    ``out_activation_``, ``classes_``) are refused with a ``ValueError`` at load or
-    at the next prediction.
+    ``out_activation_``, ``classes_`` other than its labels sorted, each once) are
+    refused with a ``ValueError`` at load, at the next prediction, and before
+    training continues.
 
     Examples
     --------
@@ -308,8 +357,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a binary indicator matrix for multilabel targets.
+        y : {array-like, sparse matrix} of shape (n_samples,) or \
+(n_samples, n_labels)
+            Class labels, or an indicator matrix of 0 and 1 for multilabel
+            targets, dense or sparse.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean. Their sum must
             be positive and well within the range of X's float dtype.
@@ -334,8 +385,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data of this call.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a binary indicator matrix for multilabel targets.
+        y : {array-like, sparse matrix} of shape (n_samples,) or \
+(n_samples, n_labels)
+            Class labels, or an indicator matrix of 0 and 1 for multilabel
+            targets, dense or sparse.
         classes : array-like of shape (n_classes,), default=None
             Every class of the whole data set. Required on the first call (unless
             the targets are multilabel); later calls may omit it, and must
@@ -359,6 +412,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         return self
 
     # Targets ----------------------------------------------------------------------
+
+    def _validate_input(self, X, y, reset):
+        """Validated ``X``, and ``y`` made dense.
+
+        scikit-learn takes a sparse ``y`` for an indicator matrix; the network's
+        targets are a dense matrix of its shape anyway, so a dense copy takes the
+        dense indicator's path, checks included.
+        """
+        X, y = super()._validate_input(X, y, reset)
+        return X, y.toarray() if sp.issparse(y) else y
 
     def _encode_targets(self, y, dtype, continuing, incremental, classes):
         """Return ``Y`` for the network and each row's class index (None if
@@ -420,6 +483,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
                     f"y must be a multilabel indicator matrix with "
                     f"{len(self.classes_)} columns, as in the first fit."
                 )
+            _check_zero_one(y)
             return np.asarray(y, dtype=dtype), None
         y = column_or_1d(y, warn=True)
         present = np.unique(y)
@@ -477,6 +541,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         if not isinstance(classes, np.ndarray) or classes.ndim != 1:
             refuse("classes_", "must be a 1-D array")
         label_type = getattr(self, "_label_type", None)
+        _check_class_order(classes, label_type, refuse)
         if label_type == "binary":
             if len(classes) != 2:
                 refuse("classes_", f"holds {len(classes)} classes, not 2 (binary)")

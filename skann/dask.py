@@ -1,4 +1,4 @@
-"""Train a classifier on data larger than memory, a block of a dask array at a time.
+"""Train an estimator on data larger than memory, a block of a dask array at a time.
 
 :func:`fit_blocks` walks the row blocks of dask arrays and hands each, computed, to
 the estimator's ``partial_fit``. The training itself runs in the calling process;
@@ -11,6 +11,10 @@ and cross-validation need nothing from this module: run them inside
 """
 
 import importlib
+import inspect
+from numbers import Integral
+
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = ["fit_blocks"]
 
@@ -39,6 +43,30 @@ def _rows_like(da, array, X, name):
     return array.rechunk(chunks)
 
 
+def _check_call(estimator, classes, epochs):
+    """Refuse ``epochs`` that train nothing, and estimators it cannot drive so."""
+    # bool is an Integral too, but True is no number of passes.
+    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
+        raise InvalidParameterError(
+            "The 'epochs' parameter of fit_blocks must be an int in the range "
+            f"[1, inf). Got {epochs!r} instead."
+        )
+    try:
+        partial_fit = estimator.partial_fit
+    except AttributeError as err:
+        # available_if hides partial_fit, giving the reason (the solver) as cause.
+        raise AttributeError(
+            f"fit_blocks trains through partial_fit, which this "
+            f"{type(estimator).__name__} does not have: {err.__cause__ or err}"
+        ) from err
+    parameters = inspect.signature(partial_fit).parameters
+    if classes is not None and "classes" not in parameters:
+        raise TypeError(
+            f"classes was given, but {type(estimator).__name__}.partial_fit takes "
+            "no classes; leave classes=None for a regressor."
+        )
+
+
 def fit_blocks(estimator, X, y, *, classes=None, sample_weight=None, epochs=1):
     """Fit ``estimator`` with ``partial_fit`` over the row blocks of dask arrays.
 
@@ -49,23 +77,24 @@ def fit_blocks(estimator, X, y, *, classes=None, sample_weight=None, epochs=1):
 
     Parameters
     ----------
-    estimator : ANNClassifier or other estimator with ``partial_fit``
+    estimator : ANNClassifier, ANNRegressor or other estimator with ``partial_fit``
         Trained in place; a fitted one continues from its current weights.
     X : dask.array.Array of shape (n_samples, n_features)
         Training data, chunked along the rows; chunks along the columns are
         joined, so each block holds whole rows. Array-likes are taken as one block.
-    y : dask.array.Array or array-like of shape (n_samples,) or (n_samples, n_labels)
-        Class labels, or a binary indicator matrix for multilabel targets. It is
-        split into the row blocks of ``X``.
+    y : dask.array.Array or array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Class labels, a binary indicator matrix for multilabel targets, or the
+        targets of a regressor. It is split into the row blocks of ``X``.
     classes : array-like of shape (n_classes,), default=None
         Every class of the whole data set, which a single block may not show.
-        Passed to each ``partial_fit`` call; ``ANNClassifier`` requires it on its
-        first call, except for multilabel targets.
+        Passed to each ``partial_fit`` call when given; ``ANNClassifier``
+        requires it on its first call, except for multilabel targets. Leave it
+        None for a regressor.
     sample_weight : dask.array.Array or array-like of shape (n_samples,), \
 default=None
         Non-negative weights, split into the row blocks of ``X``.
     epochs : int, default=1
-        Passes over all the blocks.
+        Passes over all the blocks, at least 1.
 
     Returns
     -------
@@ -77,19 +106,26 @@ default=None
     ImportError
         If ``dask`` is missing.
     ValueError
-        If ``y`` or ``sample_weight`` do not have as many rows as ``X``.
+        If ``y`` or ``sample_weight`` do not have as many rows as ``X``, or if
+        ``epochs`` is not an int of at least 1 (an ``InvalidParameterError``).
+    TypeError
+        If ``classes`` is given to an estimator whose ``partial_fit`` takes none.
+    AttributeError
+        If the estimator has no ``partial_fit``, as with ``solver='lbfgs'``.
 
     See Also
     --------
     skann.ANNClassifier.partial_fit : One epoch over the data it is given.
+    skann.ANNRegressor.partial_fit : One epoch over the data it is given.
 
     Notes
     -----
-    With ``ANNClassifier``, each ``partial_fit`` call is one epoch over its block
-    (in mini-batches of ``batch_size``), so ``epochs`` passes make ``epochs`` times
-    ``X.numblocks[0]`` calls. Blocks come in the same order in every pass: shuffle
-    the rows of data sorted by class first. A block's size in memory is set by the
-    chunks of ``X``; rechunk ``X`` to trade memory for fewer, larger steps.
+    With ``ANNClassifier`` and ``ANNRegressor``, each ``partial_fit`` call is one
+    epoch over its block (in mini-batches of ``batch_size``), so ``epochs`` passes
+    make ``epochs`` times ``X.numblocks[0]`` calls. Blocks come in the same order
+    in every pass: shuffle the rows of data sorted by class first. A block's size
+    in memory is set by the chunks of ``X``; rechunk ``X`` to trade memory for
+    fewer, larger steps.
 
     A dask DataFrame becomes a suitable array with
     ``df.to_dask_array(lengths=True)``: the row counts of its partitions must be
@@ -109,6 +145,7 @@ default=None
     >>> bool(clf.score(X[:1_000].compute(), y[:1_000].compute()) > 0.9)
     True
     """
+    _check_call(estimator, classes, epochs)
     dask, da = _import_dask()
     X = da.asarray(X)
     if X.ndim != 2:
@@ -124,8 +161,9 @@ default=None
     blocks = [
         a.to_delayed(optimize_graph=False).ravel() for a in dask.optimize(*arrays)
     ]
-    # Only what was given, for estimators whose partial_fit lacks sample_weight.
-    kwargs = {"classes": classes}
+    # Only what was given: a regressor's partial_fit takes no classes, and some
+    # estimators' no sample_weight.
+    kwargs = {} if classes is None else {"classes": classes}
     for _ in range(epochs):
         for i in range(X.numblocks[0]):
             # One compute call, so work that X and y share runs once per block.

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.dummy import DummyClassifier
@@ -249,3 +250,85 @@ def test_clone_and_refit_are_reproducible(rng):
     clf = ANNClassifier(8, epochs=50, random_state=3).fit(X, y)
     again = clone(clf).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+
+
+#: Every scipy.sparse format a multilabel y can come in, matrices and arrays.
+SPARSE_FORMATS = [
+    getattr(sp, f"{name}_{kind}")
+    for name in ("csr", "csc", "coo", "lil", "dok", "bsr", "dia")
+    for kind in ("matrix", "array")
+]
+
+
+def multilabel_data(rng):
+    X = rng.randn(60, 4)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 2] > 0])
+    return X, Y.astype(int)
+
+
+# Every setting the comparisons below rely on, whatever the defaults become.
+MULTILABEL_PARAMS = dict(
+    hidden_size=6,
+    activation="relu",
+    lr=0.3,
+    epochs=40,
+    solver="momentum",
+    batch_size=16,
+    shuffle=True,
+    init_scale=0.1,
+    alpha=1e-4,
+    tol=None,
+    random_state=0,
+)
+
+
+def assert_same_weights(clf, reference):
+    for W, W_ref in zip(
+        clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        np.testing.assert_array_equal(W, W_ref)
+
+
+@pytest.mark.parametrize("sparse", SPARSE_FORMATS, ids=lambda f: f.__name__)
+def test_sparse_multilabel_y_trains_like_the_dense_indicator(rng, sparse):
+    X, Y = multilabel_data(rng)
+    dense = ANNClassifier(**MULTILABEL_PARAMS).fit(X, Y)
+    clf = ANNClassifier(**MULTILABEL_PARAMS).fit(X, sparse(Y))
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.loss_curve_ == dense.loss_curve_
+    assert_same_weights(clf, dense)
+    assert clf.score(X, sparse(Y)) == dense.score(X, Y) > 0.5
+
+
+@pytest.mark.parametrize("sparse", [sp.csr_matrix, sp.csr_array, sp.coo_array])
+def test_sparse_multilabel_y_in_partial_fit_and_warm_start(rng, sparse):
+    X, Y = multilabel_data(rng)
+    dense = ANNClassifier(**MULTILABEL_PARAMS)
+    clf = ANNClassifier(**MULTILABEL_PARAMS)
+    for rows in (slice(0, 30), slice(30, 60)):
+        dense.partial_fit(X[rows], Y[rows])
+        clf.partial_fit(X[rows], sparse(Y[rows]))
+    assert_same_weights(clf, dense)
+
+    dense.set_params(warm_start=True, epochs=5).fit(X, Y)
+    clf.set_params(warm_start=True, epochs=5).fit(X, sparse(Y))
+    assert clf.n_iter_ == dense.n_iter_ == 7
+    assert_same_weights(clf, dense)
+
+
+def test_sparse_y_with_stored_zeros_is_the_indicator_it_shows(rng):
+    X, Y = multilabel_data(rng)
+    stored = sp.csr_matrix(Y)
+    # Every other stored entry becomes an explicit zero, which is no label.
+    stored.data[::2] = 0
+    dense = ANNClassifier(**MULTILABEL_PARAMS).fit(X, stored.toarray())
+    clf = ANNClassifier(**MULTILABEL_PARAMS).fit(X, stored)
+    assert stored.nnz > np.count_nonzero(stored.toarray())
+    assert_same_weights(clf, dense)
+
+
+def test_boolean_and_float_indicators_train_like_integers(rng):
+    X, Y = multilabel_data(rng)
+    reference = ANNClassifier(**MULTILABEL_PARAMS).fit(X, Y)
+    for coded in (Y.astype(bool), Y.astype(float)):
+        assert_same_weights(ANNClassifier(**MULTILABEL_PARAMS).fit(X, coded), reference)

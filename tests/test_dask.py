@@ -12,8 +12,9 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
-from skann import ANNClassifier
+from skann import ANNClassifier, ANNRegressor
 from skann.dask import fit_blocks
 
 
@@ -125,6 +126,18 @@ def assert_same_network(clf, reference):
         np.testing.assert_array_equal(W, W_ref)
 
 
+def by_hand(estimator, epochs, *arrays, **kwargs):
+    """``estimator`` after ``partial_fit`` on each row block of ``X``, ``y`` and
+    the sample weights, if given, in order, ``epochs`` times."""
+    blocks = list(zip(*numpy_blocks(*arrays)))
+    for _ in range(epochs):
+        for X_block, y_block, *weight in blocks:
+            if weight:
+                kwargs["sample_weight"] = weight[0]
+            estimator.partial_fit(X_block, y_block, **kwargs)
+    return estimator
+
+
 def adam(**params):
     return ANNClassifier(
         (8, 4), solver="adam", lr=0.01, batch_size=50, random_state=0, **params
@@ -135,13 +148,7 @@ def adam(**params):
 def test_fit_blocks_equals_partial_fit_block_by_block(epochs):
     X, y = generated()
     clf = fit_blocks(adam(), X, y, classes=[0, 1, 2], epochs=epochs)
-
-    reference = adam()
-    X_blocks, y_blocks = numpy_blocks(X, y)
-    for _ in range(epochs):
-        for X_block, y_block in zip(X_blocks, y_blocks):
-            reference.partial_fit(X_block, y_block, classes=[0, 1, 2])
-    assert_same_network(clf, reference)
+    assert_same_network(clf, by_hand(adam(), epochs, X, y, classes=[0, 1, 2]))
     assert clf.n_iter_ == 5 * epochs
     X_all, y_all = dask.compute(X, y)
     assert clf.score(X_all, y_all) > 0.6
@@ -166,13 +173,7 @@ def test_fit_blocks_multilabel_and_sample_weight():
     Y = da.stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0], axis=1).astype(int)
     w = rs.uniform(0.5, 2.0, size=600, chunks=150)
     clf = fit_blocks(adam(), X, Y, sample_weight=w, epochs=2)
-
-    reference = adam()
-    blocks = list(zip(*numpy_blocks(X, Y, w)))
-    for _ in range(2):
-        for X_block, Y_block, w_block in blocks:
-            reference.partial_fit(X_block, Y_block, sample_weight=w_block)
-    assert_same_network(clf, reference)
+    assert_same_network(clf, by_hand(adam(), 2, X, Y, w))
     assert clf.predict(X[:10].compute()).shape == (10, 2)
 
 
@@ -213,3 +214,59 @@ def test_missing_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.array", None)
     with pytest.raises(ImportError, match=r"pip install 'skann\[dask\]'"):
         fit_blocks(adam(), X, y, classes=[0, 1])
+
+
+def regressor(**params):
+    return ANNRegressor(
+        (8, 4),
+        activation="tanh",
+        solver="adam",
+        lr=0.01,
+        batch_size=50,
+        shuffle=True,
+        init_scale=0.1,
+        alpha=0.0,
+        random_state=0,
+        **params,
+    )
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_fit_blocks_trains_a_regressor_as_partial_fit_does(n_targets):
+    rs = da.random.RandomState(3)
+    X = rs.normal(size=(800, 4), chunks=(200, 4))
+    targets = [X[:, 0] - 0.5 * X[:, 1], X[:, 2] + np.tanh(X[:, 3])][:n_targets]
+    y = targets[0] if n_targets == 1 else da.stack(targets, axis=1)
+    w = rs.uniform(0.5, 2.0, size=800, chunks=200)
+    reg = fit_blocks(regressor(), X, y, sample_weight=w, epochs=3)
+    assert_same_network(reg, by_hand(regressor(), 3, X, y, w))
+    assert reg.n_iter_ == 12
+    X_all, y_all = dask.compute(X, y)
+    assert reg.predict(X_all).shape == y_all.shape
+    assert reg.score(X_all, y_all) > 0.5
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 1.5, 2.0, True, "2", None])
+@pytest.mark.parametrize("make", [adam, regressor], ids=["classifier", "regressor"])
+def test_fit_blocks_refuses_epochs_that_train_nothing(epochs, make):
+    X, y = generated(n_blocks=2)
+    estimator = make()
+    match = r"'epochs' parameter of fit_blocks must be an int in the range \[1, inf\)"
+    with pytest.raises(InvalidParameterError, match=match + rf"\. Got {epochs!r}"):
+        fit_blocks(estimator, X, y, epochs=epochs)
+    assert not hasattr(estimator, "coefs_")
+
+
+def test_fit_blocks_says_classes_are_not_for_a_regressor():
+    X, y = generated(n_blocks=2)
+    reg = regressor()
+    with pytest.raises(TypeError, match="ANNRegressor.partial_fit takes no classes"):
+        fit_blocks(reg, X, y, classes=[0, 1, 2])
+    assert not hasattr(reg, "coefs_")
+
+
+def test_fit_blocks_names_the_solver_without_partial_fit():
+    X, y = generated(n_blocks=2)
+    match = "fit_blocks trains through partial_fit, .* solver='lbfgs'"
+    with pytest.raises(AttributeError, match=match):
+        fit_blocks(ANNRegressor(4, solver="lbfgs"), X, y)

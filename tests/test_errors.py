@@ -1,13 +1,17 @@
 """Errors that name the parameter or input at fault, and leave a fitted model alone."""
 
+import os
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
-from skann import ANNClassifier
+import skann._memory
+from skann import ANNClassifier, ANNRegressor
+from skann._core.network import Network
 
 
 @pytest.fixture
@@ -151,3 +155,94 @@ def test_x_with_both_infinities_is_refused_without_runtime_warnings(fitted, data
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="Input X contains infinity"):
             fitted.predict(X)
+
+
+@pytest.mark.parametrize(
+    "coding, values",
+    [((-1, 1), r"\[-1, 1\]"), ((1, 2), r"\[1, 2\]"), ((0, 5), r"\[0, 5\]")],
+    ids=["-1/1", "1/2", "0/5"],
+)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_a_multilabel_indicator_not_coded_0_1_is_refused(rng, coding, values, sparse):
+    X, Y = rng.randn(40, 3), rng.randint(0, 2, (40, 2))
+    recoded = np.where(Y == 1, coding[1], coding[0])
+    if sparse:
+        recoded = sp.csr_matrix(recoded)
+    match = rf"multilabel indicator y must hold 1 .* the values {values}"
+    first = ANNClassifier(4, epochs=5, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        first.fit(X, recoded)
+    assert not hasattr(first, "classes_")
+    with pytest.raises(ValueError, match=match):
+        ANNClassifier(4, solver="gd", random_state=0).partial_fit(X, recoded)
+
+    # A model fitted on 0/1 keeps its weights when later given another coding.
+    clf = ANNClassifier(4, epochs=5, solver="gd", random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match=match):
+        clf.partial_fit(X, recoded)
+    clf.set_params(warm_start=True)
+    assert_fails_unchanged(clf, ValueError, match, X, recoded)
+
+
+def layer_bytes(layer_sizes, itemsize):
+    """Bytes of a network's weights and biases, and as many gradients."""
+    n_params = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    return 2 * n_params * itemsize
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_hidden_layer_too_large_for_memory_is_refused_before_allocation(
+    fitted, data, dtype
+):
+    X, y = data
+    h = 10**12
+    size = layer_bytes((3, h, 1), np.dtype(dtype).itemsize) / 2**40
+    fitted.set_params(hidden_size=h, warm_start=False)
+    match = (
+        rf"hidden_size={h} asks for a network of layers \(3, {h}, 1\).* would take "
+        rf"{size:.3g} TiB in {np.dtype(dtype).name}, more than the .* of memory "
+        "available"
+    )
+    assert_fails_unchanged(fitted, ValueError, match, X.astype(dtype), y)
+    with pytest.raises(ValueError, match=r"hidden_size=\(8, 1000000000000\)"):
+        ANNRegressor((8, h)).fit(X, X[:, 0])
+
+
+def test_the_memory_rule_counts_weights_biases_and_gradients(data, monkeypatch):
+    X, y = data
+    need = layer_bytes((3, 5, 2, 1), 8)  # 2 * (4 * 5 + 6 * 2 + 3 * 1) * 8 = 560
+    monkeypatch.setattr(skann._memory, "available_memory", lambda: need)
+    params = dict(hidden_size=(5, 2), epochs=2, solver="gd", random_state=0)
+    ANNClassifier(**params).fit(X, y)
+    monkeypatch.setattr(skann._memory, "available_memory", lambda: need - 1)
+    match = rf"would take {need} bytes in float64, more than the {need - 1} bytes"
+    with pytest.raises(ValueError, match=match):
+        ANNClassifier(**params).fit(X, y)
+
+
+def test_a_failed_allocation_names_hidden_size(data, monkeypatch):
+    X, y = data
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    # Where the memory available cannot be read, NumPy's MemoryError is explained.
+    monkeypatch.setattr(skann._memory, "available_memory", lambda: None)
+    monkeypatch.setattr(Network, "initialize", out_of_memory)
+    match = r"hidden_size=7 .* more than the memory that could be allocated"
+    with pytest.raises(MemoryError, match=match):
+        ANNClassifier(7, epochs=2).fit(X, y)
+
+
+def test_available_memory_is_read_from_the_system(monkeypatch):
+    if not hasattr(os, "sysconf"):
+        pytest.skip("no sysconf on this platform")
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert 0 < skann._memory.available_memory() <= physical
+
+    def no_meminfo(*args, **kwargs):
+        raise OSError
+
+    # Without /proc/meminfo (macOS, the BSDs), the physical memory is the bound.
+    monkeypatch.setattr(skann._memory, "open", no_meminfo, raising=False)
+    assert skann._memory.available_memory() == physical

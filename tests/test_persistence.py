@@ -355,6 +355,14 @@ INCONSISTENCIES = {
         set_attribute("classes_", lambda c: c.classes_[:, None]),
         "classes_ must be a 1-D array",
     ),
+    "reordered-classes": (
+        set_attribute("classes_", lambda c: c.classes_[[1, 0, 2, 3]]),
+        r"classes_ must hold each label once, in sorted order.*\[1, 0, 2, 3\]",
+    ),
+    "repeated-class": (
+        set_attribute("classes_", lambda c: c.classes_[[0, 1, 1, 3]]),
+        r"classes_ must hold each label once.*\[0, 1, 1, 3\]",
+    ),
     "feature-names": (
         set_attribute("feature_names_in_", np.array(["a"])),
         "feature_names_in_ holds 1 names",
@@ -396,3 +404,46 @@ def test_an_inconsistent_binary_model_is_refused():
     clf.n_outputs_ = 1
     with pytest.raises(ValueError, match="out_activation_ is 'softmax'"):
         pickle.loads(pickle.dumps(clf))
+
+
+def edit_classes(clf):
+    """Turn ``classes_`` around, as a hand edit or another library's loader might."""
+    clf.classes_ = clf.classes_[::-1].copy()
+
+
+@pytest.mark.parametrize("kind", ["binary", "strings", "object-strings", "multilabel"])
+@pytest.mark.parametrize("round_trip", LOADERS.values(), ids=LOADERS.keys())
+def test_classes_out_of_order_are_refused_at_load_and_predict(
+    kind, round_trip, tmp_path
+):
+    rng = np.random.RandomState(8)
+    X = rng.randn(40, 3)
+    clf = ANNClassifier(4, epochs=5, solver="gd", random_state=0)
+    clf.fit(X, make_target(kind, rng, 40))
+    edit_classes(clf)
+    match = (
+        rf"must be arange\({len(clf.classes_)}\) for multilabel"
+        if kind == "multilabel"
+        else r"must hold each label once, in sorted order"
+    )
+    with pytest.raises(ValueError, match=f"inconsistent: classes_ {match}"):
+        round_trip(clf, tmp_path)
+    with pytest.raises(ValueError, match=f"inconsistent: classes_ {match}"):
+        clf.predict(X)
+
+
+@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_start"])
+def test_classes_out_of_order_are_refused_before_training_continues(
+    continue_with, multiclass
+):
+    clf, X = multiclass
+    y = np.arange(len(X)) % 4
+    edit_classes(clf)
+    coefs = [W.copy() for W in clf.coefs_]
+    with pytest.raises(ValueError, match="inconsistent: classes_ must hold"):
+        if continue_with == "partial_fit":
+            clf.set_params(solver="gd").partial_fit(X, y)
+        else:
+            clf.set_params(warm_start=True, epochs=2).fit(X, y)
+    for W, W_before in zip(clf.coefs_, coefs):
+        np.testing.assert_array_equal(W, W_before)
