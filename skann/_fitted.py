@@ -83,9 +83,11 @@ def fitted_model(estimator):
     the attribute at fault for an inconsistent state (a model loaded from a file
     or edited by hand); the check runs once per change of the state.
     """
-    check_is_fitted(estimator)
     state = vars(estimator)
     model = state.get(MODEL_KEY)
+    if model is not None and model.made_from(state):
+        return model
+    check_is_fitted(estimator)
     if model is None or not model.made_from(state):
         model = FittedModel(_frozen(type(estimator), dict(state)))
         state[MODEL_KEY] = model

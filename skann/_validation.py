@@ -92,10 +92,34 @@ def training_data(estimator, X, y, reset):
 
 def prediction_data(estimator, X):
     """Validated ``X`` (dense, or CSR) with the features ``estimator`` was fitted on."""
+    if _plain_rows(estimator, X):
+        return X
     _refuse_dates(X, type(estimator).__name__)
     return _validate_quietly(
         estimator, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
     )
+
+
+def _plain_rows(estimator, X):
+    """Whether ``X`` is a finite float ndarray of the fitted width, needing nothing.
+
+    For such an ``X`` and a model fitted without feature names, scikit-learn's
+    checks change nothing and raise nothing; skipping them takes 0.1 ms off each
+    call, most of the time of predicting a few rows (``benchmarks/predict.py``).
+    Anything else takes the full checks, and their messages.
+    """
+    if (
+        type(X) is not np.ndarray
+        or X.ndim != 2
+        or X.dtype not in (np.float64, np.float32)
+        or X.shape[0] == 0
+        or X.shape[1] != estimator.n_features_in_
+        or hasattr(estimator, "feature_names_in_")
+    ):
+        return False
+    # A sum is finite only if every value is (an overflow merely takes the long way).
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
 
 
 def _check_weight_sum(total, dtype, what):
