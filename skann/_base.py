@@ -153,8 +153,12 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     Not for direct use. A subclass sets the constructor's signature and provides
     ``_encode_targets`` (targets to the network's ``Y``), ``_loss_name`` and
     ``_check_fitted_targets``; it may weigh rows by their targets through
-    ``_target_weights`` and ``_check_weighted_targets``.
+    ``_target_weights`` and ``_check_weighted_targets``, and train on transformed
+    targets through ``_training_targets`` and ``_fitted_weights``.
     """
+
+    #: Fewest held-out rows the validation score of early stopping is defined on.
+    _min_validation_rows = 1
 
     _parameter_constraints = {
         "hidden_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -305,6 +309,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         if not continuing:
             self.out_activation_ = LOSSES[self._loss_name()].output_activation
         sample_weight = self._sample_weight(X, y, strata, sample_weight)
+        Y = self._training_targets(Y, X.dtype, sample_weight, continuing)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
         network = self._start_network(layer_sizes, X.dtype, rng, continuing)
@@ -353,6 +358,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     report=self._progress_printer(),
                     t=self.t_ if continuing else 0,
                     history=self.loss_curve_ if incremental and continuing else (),
+                    baseline_words=self._baseline_words,
                 )
                 result = train(network, loss, optimizer, data, plan)
             # One call of partial_fit sees one chunk of the data, whose loss and
@@ -361,7 +367,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         self._store(network, result, optimizer, continuing)
         reporter.finish()
         self._warn_about_stopping(result, incremental)
-        self._warn_about_problems(found, result)
+        self._warn_about_problems(found, result, data)
 
     def _start_network(self, layer_sizes, dtype, rng, continuing):
         """A copy of the fitted network to continue, or a new one drawn from rng."""
@@ -388,6 +394,20 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 "set warm_start=False to start anew."
             )
         return self._network()
+
+    def _training_targets(self, Y, dtype, sample_weight, continuing):
+        """The targets the network trains on, in ``dtype``: here ``Y`` itself.
+
+        ANNRegressor standardises them.
+        """
+        return Y
+
+    def _fitted_weights(self, network):
+        """``coefs_`` and ``intercepts_`` of ``network``: here its own weights.
+
+        ANNRegressor scales its output layer back to the targets' units.
+        """
+        return network.coefs, network.intercepts
 
     def _target_weights(self, y):
         """``(name, weights)`` that multiply each row's weight by its target, or None.
@@ -478,6 +498,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 f"it needs {need}. Change validation_fraction, give more rows, or "
                 "set early_stopping=False."
             )
+        if n_validation < self._min_validation_rows:
+            raise ValueError(
+                "The validation set is too small: early_stopping=True holds out "
+                f"validation_fraction={self.validation_fraction!r} of the {n} rows, "
+                f"{_rows(n_validation)}, but scoring it needs at least "
+                f"{self._min_validation_rows}. Raise validation_fraction, give more "
+                "rows, or set early_stopping=False."
+            )
         if strata is not None and counts.min() < 2:
             rare = self.classes_[np.flatnonzero(np.bincount(strata) == 1)]
             raise ValueError(
@@ -514,8 +542,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     def _store(self, network, result, optimizer, continuing):
         """Turn a training result into fitted attributes."""
         previous = self.loss_curve_ if continuing else []
-        self.coefs_ = network.coefs
-        self.intercepts_ = network.intercepts
+        self.coefs_, self.intercepts_ = self._fitted_weights(network)
         self.loss_curve_ = previous + [float(v) for v in result.loss_curve]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         validated = result.validation_loss_curve is not None
@@ -596,7 +623,11 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         baseline = loss.baseline(data.Y, data.sample_weight)
         return problems(final, result.loss_curve, baseline, self._baseline_words)
 
-    def _warn_about_problems(self, found, result):
+    def _scaling_advice(self, data):
+        """The advice about the scale of the training ``data``, or None for none."""
+        return "scaling the features (for example with StandardScaler)"
+
+    def _warn_about_problems(self, found, result, data):
         """Warn about what :meth:`_diagnose` found, and L-BFGS's abnormal stops."""
         lbfgs = self.solver == "lbfgs"
         unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
@@ -617,10 +648,11 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             else f"a smaller learning rate than lr={self.lr!r}"
         )
         other_scale = "0.1" if self.init_scale == "auto" else "'auto'"
+        scaling = self._scaling_advice(data)
         warnings.warn(
             head
             + "; ".join(found)
-            + f". Try scaling the features (for example with StandardScaler), {step}"
+            + f". Try {scaling + ', ' if scaling else ''}{step}"
             + f", or another init_scale than {self.init_scale!r}, such as "
             + f"{other_scale}.",
             ConvergenceWarning,

@@ -54,9 +54,10 @@ class EpochReporter:
 
     def _snapshot(self, epoch):
         """Fitted attributes of the model as it stands after ``epoch``."""
+        coefs, intercepts = self.estimator._fitted_weights(self.network)
         return {
-            "coefs_": [W.copy() for W in self.network.coefs],
-            "intercepts_": [b.copy() for b in self.network.intercepts],
+            "coefs_": [W.copy() for W in coefs],
+            "intercepts_": [b.copy() for b in intercepts],
             "n_iter_": self.n_iter + epoch + 1,
         }
 
