@@ -7,6 +7,7 @@ network, run the engine (``_engine.py``) and swap the fitted state in
 subclass encodes its targets, names its loss and checks its own fitted attributes.
 """
 
+import contextlib
 import warnings
 from numbers import Integral, Real
 
@@ -45,8 +46,12 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     Not for direct use. A subclass sets the constructor's signature and provides
     ``_encode_targets`` (targets to the network's ``Y``), ``_loss_name`` and
     ``_check_fitted_targets``; it may weigh rows by their targets through
-    ``_target_weights`` and ``_check_weighted_targets``.
+    ``_target_weights`` and ``_check_weighted_targets``, and train on transformed
+    targets through ``_training_targets`` and ``_fitted_weights``.
     """
+
+    #: Fewest held-out rows the validation score of early stopping is defined on.
+    _min_validation_rows = 1
 
     _parameter_constraints = {
         "hidden_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -201,6 +206,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         loss = LOSSES[self._loss_name()]
         self.out_activation_ = loss.output_activation
         sample_weight = self._sample_weight(X, y, strata, sample_weight)
+        Y = self._training_targets(Y, X.dtype, sample_weight, continuing)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
         network = self._start_network(layer_sizes, X.dtype, rng, previous)
@@ -215,7 +221,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             1 if incremental else self.epochs,
             network,
             previous.n_iter_ if continuing else 0,
-            known=vars(self),
+            fitted=self,
         )
         data, validation = Dataset(X, Y, sample_weight), None
         # L-BFGS has no epochs to stop between, so it trains on every row.
@@ -226,21 +232,24 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 rng,
                 self.validation_fraction,
                 self.__dict__.get("classes_"),
+                self._min_validation_rows,
             )
-        result, optimizer, found = run(
-            self,
-            network,
-            loss,
-            data,
-            validation=validation,
-            reporter=reporter,
-            rng=rng,
-            previous=previous,
-            incremental=incremental,
-        )
-        vars(self).update(attributes(network, result, optimizer, self.solver, previous))
+        with self._divergence_explained(X, y, sample_weight):
+            result, optimizer, found = run(
+                self,
+                network,
+                loss,
+                data,
+                validation=validation,
+                reporter=reporter,
+                rng=rng,
+                previous=previous,
+                incremental=incremental,
+            )
+        weights = self._fitted_weights(network)
+        vars(self).update(attributes(weights, result, optimizer, self.solver, previous))
         reporter.finish()
-        warn_about_training(self, result, found, incremental)
+        warn_about_training(self, result, found, incremental, data)
 
     def _validate_input(self, X, y, reset):
         """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
@@ -278,6 +287,20 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             previous.out_activation_,
         )
 
+    def _training_targets(self, Y, dtype, sample_weight, continuing):
+        """The targets the network trains on, in ``dtype``: here ``Y`` itself.
+
+        ANNRegressor standardises them.
+        """
+        return Y
+
+    def _fitted_weights(self, network):
+        """``coefs_`` and ``intercepts_`` of ``network``: here its own weights.
+
+        ANNRegressor scales its output layer back to the targets' units.
+        """
+        return network.coefs, network.intercepts
+
     def _target_weights(self, y):
         """``(name, weights)`` that multiply each row's weight by its target, or None.
 
@@ -294,6 +317,29 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         if sample_weight is not None:
             self._check_weighted_targets(strata, sample_weight, what)
         return sample_weight
+
+    def _training_targets(self, Y, dtype, sample_weight, continuing):
+        """The targets the network trains on, in ``dtype``: here ``Y`` itself.
+
+        ANNRegressor standardises them.
+        """
+        return Y
+
+    def _fitted_weights(self, network):
+        """``coefs_`` and ``intercepts_`` of ``network``: here its own weights.
+
+        ANNRegressor scales its output layer back to the targets' units.
+        """
+        return network.coefs, network.intercepts
+
+    def _divergence_explained(self, X, y, sample_weight):
+        """A context that may say more in a ``DivergenceError`` of training on
+        ``X`` and ``y``; here it adds nothing."""
+        return contextlib.nullcontext()
+
+    def _scaling_advice(self, data):
+        """The advice about the scale of the training ``data``, or None for none."""
+        return "scaling the features (for example with StandardScaler)"
 
     # Prediction -------------------------------------------------------------------
 

@@ -29,14 +29,14 @@ class EpochReporter:
         The network being trained; epoch snapshots read its weights.
     n_iter : int
         Epochs run before this call (warm start, ``partial_fit``).
-    known : dict, default=None
-        Fitted attributes set before training (labels, features): the estimator
-        receives its new state only when the fit ends, so each epoch's snapshot
-        carries them.
+    fitted : ANNClassifier or ANNRegressor, default=None
+        The copy of ``estimator`` that receives the fitted state (``estimator``
+        itself if None): ``estimator`` gets it only when the fit ends, so each
+        snapshot carries its attributes (labels, features, target scale).
     """
 
     def __init__(
-        self, estimator, X, y, sample_weight, max_epochs, network, n_iter, known=None
+        self, estimator, X, y, sample_weight, max_epochs, network, n_iter, fitted=None
     ):
         self.estimator = estimator
         self.network = network
@@ -49,7 +49,7 @@ class EpochReporter:
             else {"sample_weight": sample_weight},
         }
         self.context = None
-        self.known = {} if known is None else known
+        self.fitted = estimator if fitted is None else fitted
         if hasattr(estimator, "_init_callback_context"):
             self.context = estimator._init_callback_context(max_subtasks=max_epochs)
             self.context.call_on_fit_task_begin(estimator=estimator, **self.data)
@@ -61,10 +61,11 @@ class EpochReporter:
 
     def _snapshot(self, epoch):
         """Fitted attributes of the model as it stands after ``epoch``."""
+        coefs, intercepts = self.fitted._fitted_weights(self.network)
         return {
-            **self.known,
-            "coefs_": [W.copy() for W in self.network.coefs],
-            "intercepts_": [b.copy() for b in self.network.intercepts],
+            **vars(self.fitted),
+            "coefs_": [W.copy() for W in coefs],
+            "intercepts_": [b.copy() for b in intercepts],
             "n_iter_": self.n_iter + epoch + 1,
         }
 
@@ -84,6 +85,6 @@ class EpochReporter:
             # The estimator receives its state after this: hand it over whole.
             self.context.call_on_fit_task_end(
                 estimator=self.estimator,
-                reconstruction_attributes=lambda: dict(self.known),
+                reconstruction_attributes=lambda: dict(vars(self.fitted)),
                 **self.data,
             )

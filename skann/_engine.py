@@ -75,6 +75,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             report=printer,
             t=previous.t_ if previous is not None else 0,
             history=previous.loss_curve_ if incremental and previous else (),
+            baseline_words=est._baseline_words,
         )
         result = train(network, loss, optimizer, data, plan)
     # One call of partial_fit sees one chunk of the data, whose loss and
@@ -157,10 +158,11 @@ def _diagnose(est, network, loss, data, result):
     return problems(final, result.loss_curve, baseline, est._baseline_words)
 
 
-def warn_about_training(est, result, found, incremental):
-    """Warn of an interrupted or unfinished fit, and of what :func:`run` found."""
+def warn_about_training(est, result, found, incremental, data):
+    """Warn of an interrupted or unfinished fit, and of what :func:`run` found
+    training on ``data``."""
     _warn_about_stopping(est, result, incremental)
-    _warn_about_problems(est, found, result)
+    _warn_about_problems(est, found, result, data)
 
 
 def _warn_about_stopping(est, result, incremental):
@@ -188,7 +190,7 @@ def _warn_about_stopping(est, result, incremental):
         )
 
 
-def _warn_about_problems(est, found, result):
+def _warn_about_problems(est, found, result, data):
     """Warn about what :func:`_diagnose` found, and L-BFGS's abnormal stops."""
     lbfgs = est.solver == "lbfgs"
     unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
@@ -209,10 +211,11 @@ def _warn_about_problems(est, found, result):
         else f"a smaller learning rate than lr={est.lr!r}"
     )
     other_scale = "0.1" if est.init_scale == "auto" else "'auto'"
+    scaling = est._scaling_advice(data)
     warnings.warn(
         head
         + "; ".join(found)
-        + f". Try scaling the features (for example with StandardScaler), {step}"
+        + f". Try {scaling + ', ' if scaling else ''}{step}"
         + f", or another init_scale than {est.init_scale!r}, such as "
         + f"{other_scale}.",
         ConvergenceWarning,

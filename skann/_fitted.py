@@ -249,13 +249,13 @@ def _check_sizes(estimator, coefs, refuse):
         )
 
 
-def attributes(network, result, optimizer, solver, previous):
+def attributes(weights, result, optimizer, solver, previous):
     """The fitted attributes of a training result.
 
     Parameters
     ----------
-    network : Network
-        The trained network.
+    weights : tuple of (list of ndarray, list of ndarray)
+        ``coefs_`` and ``intercepts_`` of the trained network.
     result : TrainingResult
     optimizer : Optimizer or None
         None for 'lbfgs'.
@@ -271,9 +271,10 @@ def attributes(network, result, optimizer, solver, previous):
     previous_curve = previous.loss_curve_ if previous is not None else []
     loss_curve = previous_curve + [float(v) for v in result.loss_curve]
     validated = result.validation_loss_curve is not None
+    coefs, intercepts = weights
     fitted = {
-        "coefs_": network.coefs,
-        "intercepts_": network.intercepts,
+        "coefs_": coefs,
+        "intercepts_": intercepts,
         "loss_curve_": loss_curve,
         "loss_": loss_curve[-1] if loss_curve else None,
         # With early stopping the kept weights are not those of the lowest
@@ -281,7 +282,7 @@ def attributes(network, result, optimizer, solver, previous):
         "best_loss_": min(loss_curve) if loss_curve and not validated else None,
         "n_iter_": (previous.n_iter_ if previous else 0) + result.n_iter,
         "t_": (previous.t_ if previous else 0) + result.t,
-        "n_layers_": len(network.layers) + 1,
+        "n_layers_": len(coefs) + 1,
         "_optimizer_state_": {}
         if optimizer is None
         else {"solver": solver, "lr": optimizer.lr, **optimizer.get_state()},

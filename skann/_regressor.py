@@ -1,13 +1,99 @@
 """ANNRegressor: real-valued targets on top of :mod:`skann._base`."""
 
+import contextlib
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
 from ._base import BaseANN, _partial_fit_available
+from ._core.stopping import DivergenceError, diverged
 from ._fitted import fitted_model
+
+#: A column of X or y counts as unscaled, in the advice of an error or a warning,
+#: when its root mean square exceeds this: three times a standardised column's.
+UNSCALED_RMS = 3.0
+#: Standardised targets this many standard deviations from their mean have
+#: extreme values that can still dominate the squared error.
+EXTREME_Z = 10.0
+
+
+def _as_2d(y, warn=True):
+    """``y`` as a float64 array of shape ``(n_samples, n_outputs)``.
+
+    A column ``y`` gives a ``DataConversionWarning`` if ``warn``.
+    """
+    if sp.issparse(y):
+        y = y.toarray()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=warn)
+    return y.reshape(len(y), -1).astype(np.float64)
+
+
+def _target_stats(Y, sample_weight):
+    """Each column's weighted mean and standard deviation, without overflow.
+
+    A column whose weighted rows are all equal gets the standard deviation 1, as
+    StandardScaler gives a constant feature, so that it standardises to zeros.
+    """
+    # Dividing by a power of two is exact and brings every value into [-1, 1]:
+    # neither the squares nor the weighted sums can overflow, even near 1e308.
+    _, exponent = np.frexp(np.max(np.abs(Y), axis=0, initial=0.0))
+    unit = np.ldexp(1.0, exponent)
+    U = Y / unit
+    mean = np.average(U, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((U - mean) ** 2, axis=0, weights=sample_weight))
+    weighted = U if sample_weight is None else U[sample_weight > 0]
+    constant = weighted.max(axis=0) == weighted.min(axis=0)
+    # An average of equal values may miss them by a rounding; the value itself
+    # standardises them to exact zeros.
+    mean = np.where(constant, weighted[0], mean)
+    return mean * unit, np.where(constant, 1.0, std * unit)
+
+
+def _standardise(Y, mean, scale):
+    """``(Y - mean) / scale``, computed without overflow where it is finite."""
+    # Dividing each term by a power of two is exact; past the larger of |mean|
+    # and scale, it keeps Y - mean from overflowing where the result is finite.
+    _, exponent = np.frexp(np.maximum(np.abs(mean), scale))
+    unit = np.ldexp(1.0, exponent)
+    with np.errstate(over="ignore"):
+        return (Y / unit - mean / unit) / (scale / unit)
+
+
+def _stats_words(mean, scale):
+    """``mean`` and ``scale`` (scalars, or one entry per output) in words."""
+    if np.ndim(mean) and len(mean) == 1:
+        mean, scale = mean[0], scale[0]
+    if np.ndim(mean):
+        means = ", ".join(f"{m:.4g}" for m in mean)
+        scales = ", ".join(f"{s:.4g}" for s in scale)
+        return f"means [{means}], standard deviations [{scales}]"
+    return f"mean {mean:.4g}, standard deviation {scale:.4g}"
+
+
+def _column(k, Y):
+    """How the messages name output ``k`` of ``Y``."""
+    return "y" if Y.shape[1] == 1 else f"column {k} of y"
+
+
+def _feature_advice(X):
+    """'the features ...' with the column of X of largest root mean square, where
+    it exceeds ``UNSCALED_RMS``; else None."""
+    X = X.astype(np.float64)
+    with np.errstate(over="ignore"):
+        squares = X.multiply(X) if sp.issparse(X) else np.square(X)
+        rms = np.sqrt(np.asarray(squares.mean(axis=0)).ravel())
+    j = int(np.argmax(rms)) if rms.size else 0
+    if not rms.size or rms[j] <= UNSCALED_RMS:
+        return None
+    return (
+        f"the features, whose root mean square reaches {rms[j]:.3g} in column {j} "
+        "of X (for example with StandardScaler)"
+    )
 
 
 class ANNRegressor(RegressorMixin, BaseANN):
@@ -19,6 +105,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
     full-batch gradient descent at ``lr=0.1`` by default; minibatches, momentum,
     Adam, L-BFGS, schedules, L2, early stopping, ``warm_start`` and
     ``partial_fit`` on request. The output layer has one identity unit per target.
+
+    By default the network trains on standardised targets, ``(y - y_mean_) /
+    y_scale_``, so that targets of any scale train as well as targets near 1, and
+    predicts in ``y``'s units; ``normalize_y=False`` trains on ``y`` as it is, as
+    MLPRegressor does.
 
     Parameters
     ----------
@@ -90,6 +181,16 @@ class ANNRegressor(RegressorMixin, BaseANN):
     warm_start : bool, default=False
         Whether ``fit`` continues from the fitted weights (and extends
         ``loss_curve_``) instead of starting anew.
+    normalize_y : bool, default=True
+        Whether the network trains on each target minus its mean, divided by its
+        standard deviation (both weighted by ``sample_weight``; a constant target
+        is divided by 1), as GaussianProcessRegressor's ``normalize_y`` does.
+        After training, the output layer is scaled back, so ``coefs_`` and
+        ``intercepts_`` predict ``y`` itself. A new ``fit``, or the first
+        ``partial_fit``, sets ``y_mean_`` and ``y_scale_``; a continued fit and
+        later ``partial_fit`` calls keep them. False trains on ``y`` as it is,
+        as MLPRegressor does: targets far from 1 then need a learning rate
+        scaled to them.
 
     Attributes
     ----------
@@ -101,12 +202,22 @@ class ANNRegressor(RegressorMixin, BaseANN):
         ``coefs_[i]`` of shape ``(n_in, n_out)`` holds the weights of layer ``i``.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
+    y_mean_ : ndarray of shape (`n_outputs_`,)
+        Mean of each target on the training data, subtracted before training;
+        zeros with ``normalize_y=False``.
+    y_scale_ : ndarray of shape (`n_outputs_`,)
+        Standard deviation of each target on the training data (1 for a constant
+        target), which training divides by; ones with ``normalize_y=False``.
     loss_ : float
         Training loss of the last epoch.
     loss_curve_ : list of float
         ``loss_curve_[i]`` is the training loss of epoch ``i``, computed before its
         updates (penalty included), over every call of ``fit`` that continued the
-        model and of ``partial_fit``.
+        model and of ``partial_fit``. It is the loss of the targets the network
+        trains on: with ``normalize_y=True``, the standardised ones, so a loss of
+        0.5 per output is that of predicting the mean, and the squared error in
+        ``y``'s units is the loss times ``y_scale_ ** 2``. ``best_loss_``,
+        ``loss_`` and ``validation_loss_curve_`` are in the same units.
     best_loss_ : float or None
         Smallest value in ``loss_curve_``; None when the last ``fit`` used
         ``early_stopping`` (see ``best_validation_score_``), as in MLPRegressor.
@@ -149,8 +260,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     the weighted mean over samples of half the squared error summed over outputs,
     and its gradient with respect to the output is ``dZ = (P - Y) * w / sum(w)``.
-    With one target this is MLPRegressor's loss, ``0.5 * mean((y - y_hat) ** 2)``,
-    and gradient descent from the same weights follows MLPRegressor step for step.
+    With ``normalize_y=True``, ``Y`` holds the standardised targets and ``P``
+    the network's outputs before they are scaled back. With
+    ``normalize_y=False`` and one target this is MLPRegressor's loss, ``0.5 *
+    mean((y - y_hat) ** 2)``, and gradient descent from MLPRegressor's initial
+    weights, with ``shuffle=False``, follows MLPRegressor step for step, to
+    rounding.
     With ``n_outputs`` targets MLPRegressor reports the mean over outputs, ``L /
     n_outputs``, while stepping along the gradient of ``L``; ANNRegressor reports
     ``L`` itself, the loss its gradient belongs to, so the two take the same steps
@@ -169,9 +284,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
     guide's comparison page lists every difference.
 
     A ``fit`` that raises leaves the estimator exactly as it was. Training that
-    diverges raises a ``ValueError`` naming the learning rate: in ``fit`` also when
-    the final weights give non-finite outputs on the training data, in
-    ``partial_fit`` when the loss stays high across calls. After ``fit`` one pass
+    diverges raises a ``ValueError`` naming the learning rate and the targets'
+    mean and standard deviation, with what to do about the targets where they
+    may be the cause, and about the features only where their scale is large:
+    in ``fit`` also when the final weights give non-finite outputs on the
+    training data, in ``partial_fit`` when the loss stays high across calls.
+    Targets beyond the range of ``X``'s float dtype are refused, and so is an
+    ``early_stopping`` validation set of fewer than 2 rows, on which R² is not
+    defined (MLPRegressor refuses it too). After ``fit`` one pass
     over the training data (at most 2000 rows of it) checks the model; a loss that
     ended, or swung in the last epochs, above the loss of predicting
     the mean target while no longer falling, a loss that rose over the fit, a
@@ -194,6 +314,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
     >>> reg.fit(X, y).predict([[0.0], [0.5]]).round(2)
     array([1., 2.])
     """
+
+    _parameter_constraints = {
+        **BaseANN._parameter_constraints,
+        "normalize_y": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -221,6 +346,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
+        normalize_y=True,
     ):
         super().__init__(
             hidden_size,
@@ -247,6 +373,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
             validation_fraction=validation_fraction,
             warm_start=warm_start,
         )
+        self.normalize_y = normalize_y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -301,43 +428,202 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return self
 
     def _encode_targets(self, y, dtype, continuing, incremental, classes):
-        """Return ``Y`` of shape ``(n_samples, n_outputs)`` in ``dtype``, and no
-        strata: the validation split of regression is not stratified."""
-        if sp.issparse(y):
-            y = y.toarray()
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        Y = y.reshape(len(y), -1)
+        """Return ``Y`` of shape ``(n_samples, n_outputs)`` in float64, and no
+        strata: the validation split of regression is not stratified.
+
+        :meth:`_training_targets` standardises ``Y`` and casts it to ``dtype``.
+        """
+        Y = _as_2d(y)
         if continuing and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but the model was fitted on "
                 f"{self.n_outputs_}; set warm_start=False to start anew."
             )
-        with np.errstate(over="ignore"):
-            Y = Y.astype(dtype)
-        if not np.isfinite(Y).all():
+        largest = float(np.max(np.abs(Y), initial=0.0))
+        if largest > float(np.finfo(dtype).max):
             raise ValueError(
-                f"y holds values too large for X's dtype {np.dtype(dtype).name}. "
-                "Scale the targets (for example with TransformedTargetRegressor "
-                "and StandardScaler), or pass X as float64."
+                f"y holds values too large for X's dtype {np.dtype(dtype).name}: "
+                f"they reach {largest:.3g}, beyond its largest value "
+                f"{np.finfo(dtype).max:.3g}, and the predictions are in X's dtype. "
+                "Pass X as float64, or scale the targets (for example with "
+                "TransformedTargetRegressor and StandardScaler)."
             )
         self.n_outputs_ = Y.shape[1]
         return Y, None
 
+    def _training_targets(self, Y, dtype, sample_weight, continuing):
+        """``(Y - y_mean_) / y_scale_`` in ``dtype``; a new fit sets the two first."""
+        if not continuing:
+            if self.normalize_y:
+                self.y_mean_, self.y_scale_ = _target_stats(Y, sample_weight)
+            else:
+                self.y_mean_ = np.zeros(Y.shape[1])
+                self.y_scale_ = np.ones(Y.shape[1])
+        with np.errstate(over="ignore"):
+            Z = _standardise(Y, self.y_mean_, self.y_scale_).astype(dtype)
+        if not np.isfinite(Z).all():
+            # The targets of a new fit standardise to at most sqrt(n_samples):
+            # only a continued fit's, far from those of the first, get here.
+            raise ValueError(
+                f"y holds values too large for X's dtype {np.dtype(dtype).name} "
+                "once standardised with the mean and standard deviation of the "
+                f"targets the model was first fitted on "
+                f"({_stats_words(self.y_mean_, self.y_scale_)}). Fit a new model "
+                "(warm_start=False) on these targets, or pass X as float64."
+            )
+        return Z
+
+    def _start_network(self, layer_sizes, dtype, rng, previous):
+        """The network of :class:`BaseANN`, whose output layer, when continuing,
+        is put back in the units of the standardised targets."""
+        network = super()._start_network(layer_sizes, dtype, rng, previous)
+        if previous is not None:
+            last = network.layers[-1]
+            last.W[...] = last.W / self.y_scale_
+            last.b[...] = (last.b - self.y_mean_) / self.y_scale_
+        return network
+
+    def _fitted_weights(self, network):
+        """The network's weights, its output layer scaled to predict ``y`` itself.
+
+        The network predicts ``(y - y_mean_) / y_scale_``: the output layer's
+        weights times ``y_scale_``, and its biases times ``y_scale_`` plus
+        ``y_mean_``, predict ``y``.
+        """
+        coefs, intercepts = network.coefs, network.intercepts
+        W, b = coefs[-1], intercepts[-1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            W = (W * self.y_scale_).astype(W.dtype)
+            b = (b * self.y_scale_ + self.y_mean_).astype(b.dtype)
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            remedy = "Pass X as float64, or scale" if W.dtype != np.float64 else "Scale"
+            raise ValueError(
+                f"The output layer, scaled back to y's units "
+                f"({_stats_words(self.y_mean_, self.y_scale_)}), overflows "
+                f"X's dtype {W.dtype.name}. {remedy} the targets (for example "
+                "with TransformedTargetRegressor and StandardScaler)."
+            )
+        return [*coefs[:-1], W], [*intercepts[:-1], b]
+
+    @contextlib.contextmanager
+    def _divergence_explained(self, X, y, sample_weight):
+        """Name the scale of the targets, and of the features if it may be the
+        cause, in the ``DivergenceError`` of a fit on ``X`` and ``y``."""
+        try:
+            yield
+        except DivergenceError as error:
+            X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=float)
+            Z = _standardise(_as_2d(y, warn=False), self.y_mean_, self.y_scale_)
+            scaling = _feature_advice(X)
+            error.args = diverged(
+                error.epoch,
+                error.what,
+                error.lr,
+                error.alpha,
+                note=self._target_note(Z, sample_weight),
+                scaling=scaling and f"scale {scaling}",
+            ).args
+            raise
+
+    def _target_note(self, Z, sample_weight):
+        """A sentence naming the targets and their scale, with a remedy if needed.
+
+        ``Z`` holds the targets the network trained on.
+        """
+        if self.normalize_y:
+            k = int(np.argmax(self.y_scale_))
+            stats = _stats_words(self.y_mean_[k], self.y_scale_[k])
+            note = f"The network trained on {_column(k, Z)} standardised ({stats})"
+        else:
+            mean, scale = _target_stats(Z, sample_weight)
+            k = int(np.argmax(np.hypot(mean, scale)))
+            stats = _stats_words(mean[k], scale[k])
+            note = (
+                f"The network trained on {_column(k, Z)} as it is ({stats}), not "
+                "standardised (normalize_y=False)"
+            )
+        extreme = self._target_problem(Z, sample_weight)
+        if extreme is None:
+            return f"{note}. "
+        if self.normalize_y:
+            return (
+                f"{note}, and its values reach {extreme:.3g} standard deviations "
+                "from the mean: compress them, for example with "
+                "TransformedTargetRegressor and a QuantileTransformer. "
+            )
+        return (
+            f"{note}: set normalize_y=True, or scale y, for example with "
+            "TransformedTargetRegressor and StandardScaler. "
+        )
+
+    def _target_problem(self, Z, sample_weight):
+        """How far targets ``Z``, as trained on, reach if that may break training.
+
+        Standardised targets may through extreme values (returned in standard
+        deviations); targets not standardised, through their scale (returned as
+        their largest root mean square). None if neither applies.
+        """
+        if self.normalize_y:
+            extreme = float(np.max(np.abs(Z), initial=0.0))
+            return extreme if extreme > EXTREME_Z else None
+        mean, scale = _target_stats(Z, sample_weight)
+        rms = float(np.hypot(mean, scale).max())
+        return rms if rms > UNSCALED_RMS else None
+
+    def _scaling_advice(self, data):
+        """Scaling the features or the targets, where their scale may be the cause."""
+        advice = []
+        features = _feature_advice(data.X)
+        if features:
+            advice.append(f"scaling {features}")
+        Z = np.asarray(data.Y, dtype=np.float64)
+        extreme = self._target_problem(Z, data.sample_weight)
+        if extreme is not None and self.normalize_y:
+            advice.append(
+                f"compressing y, whose values reach {extreme:.3g} standard "
+                "deviations from its mean (for example with "
+                "TransformedTargetRegressor and a QuantileTransformer)"
+            )
+        elif extreme is not None:
+            advice.append(
+                "setting normalize_y=True or scaling y (for example with "
+                "TransformedTargetRegressor and StandardScaler)"
+            )
+        return ", ".join(advice) or None
+
     #: What the loss of :meth:`_diagnose` compares against predicts.
     _baseline_words = "the mean target"
+    #: R² is undefined on fewer held-out rows, as in MLPRegressor.
+    _min_validation_rows = 2
 
     def _loss_name(self):
         return "squared_error"
 
     def _check_fitted_targets(self, refuse):
-        """Refuse an output activation other than the identity."""
+        """Refuse an output activation other than the identity, and bad y_mean_ or
+        y_scale_."""
         if self.out_activation_ != "identity":
             refuse(
                 "out_activation_",
                 f"is {self.out_activation_!r}, but regression needs 'identity'",
             )
+        for name in ("y_mean_", "y_scale_"):
+            value = getattr(self, name, None)
+            if not (
+                isinstance(value, np.ndarray)
+                and value.dtype == np.float64
+                and value.shape == (self.n_outputs_,)
+                and np.isfinite(value).all()
+            ):
+                refuse(
+                    name,
+                    f"must be a finite float64 array of shape ({self.n_outputs_},), "
+                    f"one entry per output, not {value!r:.60}",
+                )
+        if not (self.y_scale_ > 0).all():
+            refuse("y_scale_", "must be positive")
 
     def predict(self, X):
         """Predict the targets of ``X``.

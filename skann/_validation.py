@@ -185,7 +185,7 @@ def _rows(n):
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _check_split_sizes(n, strata, fraction, classes):
+def _check_split_sizes(n, strata, fraction, classes, min_rows):
     """Raise, naming the parameters, where the validation split cannot be made."""
     # train_test_split rounds the held-out share of the rows up.
     n_validation = math.ceil(fraction * n)
@@ -208,6 +208,14 @@ def _check_split_sizes(n, strata, fraction, classes):
             f"it needs {need}. Change validation_fraction, give more rows, or "
             "set early_stopping=False."
         )
+    if n_validation < min_rows:
+        raise ValueError(
+            "The validation set is too small: early_stopping=True holds out "
+            f"validation_fraction={fraction!r} of the {n} rows, "
+            f"{_rows(n_validation)}, but scoring it needs at least "
+            f"{min_rows}. Raise validation_fraction, give more "
+            "rows, or set early_stopping=False."
+        )
     if strata is not None and counts.min() < 2:
         rare = classes[np.flatnonzero(np.bincount(strata) == 1)]
         raise ValueError(
@@ -217,7 +225,7 @@ def _check_split_sizes(n, strata, fraction, classes):
         )
 
 
-def split_validation(data, strata, rng, fraction, classes=None):
+def split_validation(data, strata, rng, fraction, classes=None, min_rows=1):
     """Hold out ``fraction`` of ``data``, stratified by ``strata``.
 
     Parameters
@@ -230,12 +238,14 @@ def split_validation(data, strata, rng, fraction, classes=None):
         ``validation_fraction``.
     classes : ndarray or None
         The class labels, to name the rare ones in an error.
+    min_rows : int, default=1
+        Fewest held-out rows the validation score is defined on.
 
     Returns
     -------
     train, validation : Dataset
     """
-    _check_split_sizes(data.X.shape[0], strata, fraction, classes)
+    _check_split_sizes(data.X.shape[0], strata, fraction, classes, min_rows)
     arrays = [data.X, data.Y]
     if data.sample_weight is not None:
         arrays.append(data.sample_weight)

@@ -39,6 +39,15 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+# At its defaults too: the checks train on targets and features of every scale.
+@pytest.mark.filterwarnings(
+    "ignore:Training went wrong:sklearn.exceptions.ConvergenceWarning"
+)
+@parametrize_with_checks([ANNRegressor()])
+def test_sklearn_compatible_regressor_at_its_defaults(estimator, check):
+    check(estimator)
+
+
 def test_param_validation():
     check_param_validation("ANNClassifier", fast_classifier())
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from skann import ANNClassifier
+from skann import ANNClassifier, ANNRegressor
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 INCLUDE = re.compile(
@@ -52,7 +52,8 @@ def code_objects(module, name):
 
 
 def representative_fits():
-    """Each solver; binary, multiclass and multilabel; batches, schedules, L2..."""
+    """Each solver; binary, multiclass and multilabel; batches, schedules, L2...;
+    and a regressor."""
     X, y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=0)
     binary = (y > 0).astype(int)
     multilabel = np.column_stack([y == 0, y == 1]).astype(int)
@@ -71,6 +72,8 @@ def representative_fits():
         clf = ANNClassifier(8, random_state=0, **params).fit(X, target)
         clf.predict(X)
         clf.predict_proba(X)
+    reg = ANNRegressor(8, solver="adam", lr=0.01, epochs=5, random_state=0)
+    reg.fit(X, 100 * y + 1000).predict(X)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 Plain gradient descent on standardised ``load_diabetes``: MLPRegressor with
 ``solver='sgd'`` and no momentum, no penalty, no shuffling and no early stop, and
 ANNRegressor with ``solver='gd'``, starting from MLPRegressor's initial weights
-(``benchmarks/compare_regressor.py`` arranges them the same way).
+(``benchmarks/compare_regressor.py`` arranges them the same way), training on the
+targets as they are (``normalize_y=False``), as MLPRegressor does.
 """
 
 import warnings
@@ -64,9 +65,8 @@ def ann_from_mlp_init(X, y, batch_size):
     ANNRegressor, and warm_start makes its next fit start there.
     """
     probe = fit_quietly(mlp_regressor(1e-300, 1, batch_size), X, y)
-    reg = ANNRegressor(
-        HIDDEN, lr=1e-300, epochs=1, batch_size=batch_size, shuffle=False
-    ).fit(X, y)
+    reg = ANNRegressor(HIDDEN, solver="gd", lr=1e-300, epochs=1, alpha=0.0, tol=None)
+    reg.set_params(batch_size=batch_size, shuffle=False, normalize_y=False).fit(X, y)
     reg.coefs_ = [W.copy() for W in probe.coefs_]
     reg.intercepts_ = [b.copy() for b in probe.intercepts_]
     return reg.set_params(lr=LR, epochs=EPOCHS, warm_start=True)

@@ -76,13 +76,17 @@ def test_integer_weights_equal_repeated_rows(data):
     np.testing.assert_allclose(weighted.predict(X), copies.predict(X), rtol=1e-10)
 
 
-def test_the_loss_is_half_the_mean_squared_error(data):
+@pytest.mark.parametrize("normalize_y", [True, False])
+def test_the_loss_is_half_the_mean_squared_error(data, normalize_y):
     X, y = data
+    y = 50 * y + 1000
     # At a learning rate of 1e-300 the weights stay where they started, where the
     # first epoch's loss was computed.
-    reg = gd(lr=1e-300, epochs=1).fit(X, y)
-    expected = 0.5 * np.mean((reg.predict(X) - y) ** 2)
-    assert reg.loss_curve_[0] == pytest.approx(expected, rel=1e-12)
+    reg = gd(lr=1e-300, epochs=1, normalize_y=normalize_y).fit(X, y)
+    # Standardised, the squared error is in units of y's variance.
+    unit = np.var(y) if normalize_y else 1.0
+    expected = 0.5 * np.mean((reg.predict(X) - y) ** 2) / unit
+    assert reg.loss_curve_[0] == pytest.approx(expected, rel=1e-10)
 
 
 @pytest.mark.parametrize("solver", ["gd", "momentum", "adam"])

@@ -51,6 +51,9 @@ class Plan:
     history : sequence of float
         Losses of the earlier calls this one continues (``partial_fit``, one
         epoch a call): the divergence check counts them as epochs of this run.
+    baseline_words : str
+        What the loss the divergence check compares against predicts, in the
+        estimator's words.
     """
 
     epochs: int
@@ -64,6 +67,7 @@ class Plan:
     report: object = None
     t: int = 0
     history: tuple = ()
+    baseline_words: str = "the class frequencies"
 
 
 @dataclass

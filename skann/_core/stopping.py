@@ -14,37 +14,61 @@ import numpy as np
 from .interrupts import deferred_interrupt as deferred_interrupt
 
 #: Training has diverged once the loss stays above its first value and this many
-#: times the loss of predicting the class frequencies ...
+#: times the loss of predicting the mean target (the class frequencies) ...
 DIVERGENCE_FACTOR = 10.0
 #: ... for this many epochs in a row (one overshoot on unscaled data recovers).
 DIVERGENCE_PATIENCE = 10
 
 
 class DivergenceError(ValueError):
-    """Raised when the loss or the weights stop being finite, or the loss blows up."""
+    """Raised when the loss or the weights stop being finite, or the loss blows up.
+
+    Attributes
+    ----------
+    epoch : int
+        Epoch (L-BFGS iteration) at which training diverged.
+    what : str
+        What went wrong, in words.
+    lr : float or None
+        Learning rate; None for L-BFGS.
+    alpha : float
+        L2 penalty.
+    """
 
 
-def diverged(epoch, what, lr, alpha=0.0):
+#: The remedy of a divergence about the data, where the caller names none.
+SCALE_FEATURES = "scale the features (for example with StandardScaler)"
+
+
+def diverged(epoch, what, lr, alpha=0.0, note="", scaling=SCALE_FEATURES):
     """Return the :class:`DivergenceError` to raise at ``epoch``.
 
     ``lr`` is None for L-BFGS, which has no learning rate to blame. A positive
     ``alpha`` is named too: the penalty's step is ``lr * alpha`` times the weights.
+    ``note``, a sentence or empty, comes before the remedies; ``scaling`` is the
+    remedy about the data's scale, None for none.
     """
     if lr is None:
-        return DivergenceError(
-            f"L-BFGS diverged after {epoch} iterations: {what}. Scale the features "
-            "(for example with StandardScaler), lower init_scale or raise alpha."
+        remedies = [scaling, "lower init_scale or raise alpha"]
+        remedies = ", ".join(r for r in remedies if r)
+        message = (
+            f"L-BFGS diverged after {epoch} iterations: {what}. {note}"
+            f"{remedies[0].upper()}{remedies[1:]}."
         )
-    culprit = f"The learning rate lr={lr!r} is likely too high; lower it"
-    if alpha:
-        culprit = (
-            f"The learning rate lr={lr!r} or the penalty alpha={alpha!r} is likely "
-            "too high; lower them"
+    else:
+        culprit = f"The learning rate lr={lr!r} is likely too high; lower it"
+        if alpha:
+            culprit = (
+                f"The learning rate lr={lr!r} or the penalty alpha={alpha!r} is "
+                "likely too high; lower them"
+            )
+        or_scaling = f", or {scaling}" if scaling else ""
+        message = (
+            f"Training diverged at epoch {epoch}: {what}. {note}{culprit}{or_scaling}."
         )
-    return DivergenceError(
-        f"Training diverged at epoch {epoch}: {what}. {culprit}, or scale the "
-        "features (for example with StandardScaler)."
-    )
+    error = DivergenceError(message)
+    error.epoch, error.what, error.lr, error.alpha = epoch, what, lr, alpha
+    return error
 
 
 class DivergenceMonitor:
@@ -53,24 +77,36 @@ class DivergenceMonitor:
     Parameters
     ----------
     baseline : float
-        Loss of predicting the class frequencies on the training data.
+        Loss of predicting the mean target on the training data.
     history : sequence of float, default=()
         Losses of earlier epochs that this run continues (``partial_fit``): the
         first sets the limit and a run of them above it counts.
     alpha : float, default=0.0
         L2 penalty, named in the error with the learning rate.
+    baseline_words : str, default="the class frequencies"
+        What the baseline predicts, in the estimator's words, for the error.
     """
 
-    def __init__(self, baseline, history=(), alpha=0.0):
+    def __init__(
+        self, baseline, history=(), alpha=0.0, baseline_words="the class frequencies"
+    ):
         self.alpha = alpha
+        self.baseline_words = baseline_words
         self.limit = DIVERGENCE_FACTOR * baseline
         self.epochs_above = 0
         self.started = False
+        self.previous, self.falling = math.inf, 0
         if len(history):
             self.limit = max(self.limit, history[0])
             self.started = True
+            self.previous = history[0]
         for value in history[1:]:
-            self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
+            self._count(value)
+
+    def _count(self, value):
+        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
+        self.falling = self.falling + 1 if value < self.previous else 0
+        self.previous = value
 
     def check(self, epoch, value, lr):
         """Raise :class:`DivergenceError` if ``value`` shows divergence."""
@@ -79,14 +115,17 @@ class DivergenceMonitor:
         if not self.started:
             self.limit = max(self.limit, value)
             self.started = True
+            self.previous = value
             return
-        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
-        if self.epochs_above >= DIVERGENCE_PATIENCE:
+        self._count(value)
+        # A loss that fell in each of those epochs but the first is recovering
+        # from an overshoot (the first step on unscaled data, say), however slowly.
+        if self.epochs_above >= DIVERGENCE_PATIENCE > self.falling + 1:
             raise diverged(
                 epoch,
                 f"the loss stayed above {self.limit:.4g} (its start, and "
-                f"{DIVERGENCE_FACTOR:g} times the loss of predicting the class "
-                f"frequencies) for {DIVERGENCE_PATIENCE} epochs",
+                f"{DIVERGENCE_FACTOR:g} times the loss of predicting "
+                f"{self.baseline_words}) for {DIVERGENCE_PATIENCE} epochs",
                 lr,
                 self.alpha,
             )

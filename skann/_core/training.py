@@ -114,7 +114,9 @@ class _Recorder:
     """Appends each epoch's loss to the result, once the divergence check passed."""
 
     def __init__(self, baseline, plan, result):
-        self.monitor = DivergenceMonitor(baseline, plan.history, plan.alpha)
+        self.monitor = DivergenceMonitor(
+            baseline, plan.history, plan.alpha, plan.baseline_words
+        )
         self.before = len(plan.history)
         self.report = plan.report
         self.curve = result.loss_curve

@@ -1,0 +1,342 @@
+"""ANNRegressor's targets: standardised for training, refused or explained when bad.
+
+Every test passes the training settings it relies on, so that it holds whatever
+the constructor's defaults are.
+"""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skann import ANNClassifier, ANNRegressor
+from skann._core.stopping import DivergenceError
+
+#: Settings a user of scikit-learn's MLPs would start from.
+MLP_LIKE = dict(
+    hidden_size=100,
+    solver="adam",
+    lr=1e-3,
+    batch_size=200,
+    epochs=200,
+    tol=1e-4,
+    n_iter_no_change=10,
+    init_scale="auto",
+    alpha=1e-4,
+)
+
+
+def adam(**params):
+    settings = dict(
+        hidden_size=16,
+        solver="adam",
+        lr=0.01,
+        batch_size=50,
+        epochs=100,
+        tol=None,
+        init_scale="auto",
+        alpha=0.0,
+        random_state=0,
+    )
+    return ANNRegressor(**{**settings, **params})
+
+
+def gd(**params):
+    settings = dict(
+        hidden_size=8,
+        solver="gd",
+        lr=0.1,
+        batch_size=None,
+        epochs=30,
+        tol=None,
+        init_scale=0.1,
+        alpha=0.0,
+        random_state=0,
+    )
+    return ANNRegressor(**{**settings, **params})
+
+
+@pytest.fixture
+def raw_scale():
+    """make_regression's targets times 50 plus 1000, split in two halves."""
+    X, y = make_regression(n_samples=400, n_features=5, noise=5.0, random_state=0)
+    y = 50 * y + 1000
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+def test_the_network_trains_on_the_weighted_standardised_targets(rng):
+    X = rng.randn(60, 3)
+    Y = np.column_stack([300 * X[:, 0] + 2000, np.full(60, 7.5), X[:, 1]])
+    w = rng.uniform(0, 3, 60)
+    reg = gd(epochs=1).fit(X, Y, sample_weight=w)
+    mean = np.average(Y, axis=0, weights=w)
+    std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+    np.testing.assert_allclose(reg.y_mean_, mean, rtol=1e-12)
+    # A constant target is divided by 1, as StandardScaler divides a constant
+    # feature.
+    np.testing.assert_allclose(reg.y_scale_, [std[0], 1.0, std[2]], rtol=1e-12)
+    off = gd(epochs=1, normalize_y=False).fit(X, Y, sample_weight=w)
+    assert (off.y_mean_ == 0).all() and (off.y_scale_ == 1).all()
+
+
+def test_the_fitted_weights_predict_the_targets_themselves(raw_scale):
+    # coefs_ and intercepts_ hold the model in y's units: a forward pass through
+    # them, as ONNX and any reader of the weights would run it, is predict.
+    X, y, X_test, _ = raw_scale
+    reg = adam(hidden_size=(16, 8)).fit(X, y)
+    A = X_test
+    for W, b in zip(reg.coefs_[:-1], reg.intercepts_[:-1]):
+        A = np.maximum(A @ W + b, 0)
+    by_hand = (A @ reg.coefs_[-1] + reg.intercepts_[-1]).ravel()
+    np.testing.assert_allclose(reg.predict(X_test), by_hand, rtol=1e-12)
+
+
+@pytest.mark.parametrize("params", [{}, {"solver": "lbfgs"}, {"solver": "gd"}])
+def test_a_raw_scale_target_learns_as_a_standardised_one(raw_scale, params):
+    X, y, X_test, y_test = raw_scale
+    mean, std = y.mean(), y.std()
+    standardised = adam(**params).fit(X, (y - mean) / std)
+    raw = adam(**params).fit(X, y)
+    # The same steps on the same standardised targets, up to rounding.
+    np.testing.assert_allclose(
+        raw.predict(X_test), standardised.predict(X_test) * std + mean, rtol=1e-6
+    )
+    r2 = r2_score(y_test, raw.predict(X_test))
+    assert r2 == pytest.approx(
+        r2_score((y_test - mean) / std, standardised.predict(X_test))
+    )
+    assert r2 > 0.9
+
+
+def test_without_normalize_y_a_raw_scale_target_trains_badly(raw_scale):
+    # What standardising spares: the same settings on y as it is.
+    X, y, X_test, y_test = raw_scale
+    assert r2_score(y_test, adam(normalize_y=False).fit(X, y).predict(X_test)) < 0.5
+    with pytest.raises(DivergenceError, match="normalize_y=False"):
+        adam(solver="gd", normalize_y=False).fit(X, y)
+
+
+def test_diabetes_with_mlp_like_settings_beats_half_of_ridge():
+    # Features standardised, the target as it comes (mean 152, deviation 77).
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = {
+            normalize_y: cross_val_score(
+                make_pipeline(
+                    StandardScaler(),
+                    ANNRegressor(**MLP_LIKE, normalize_y=normalize_y, random_state=0),
+                ),
+                X,
+                y,
+                cv=5,
+            ).mean()
+            for normalize_y in (True, False)
+        }
+    # RidgeCV scores 0.48 here; MLPRegressor at its defaults -1.
+    assert scores[True] >= 0.45
+    assert scores[False] < 0
+
+
+def test_continued_fits_keep_the_first_fits_scaling(raw_scale):
+    # Full batches, so that the continued fit takes the whole fit's steps: each
+    # call unscales the output layer, trains, and scales it back.
+    X, y, _, _ = raw_scale
+    whole = gd(epochs=20).fit(X, y)
+    halves = gd(epochs=10, warm_start=True).fit(X, y).fit(X, y)
+    np.testing.assert_allclose(halves.loss_curve_, whole.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(halves.predict(X), whole.predict(X), rtol=1e-9)
+    halves.fit(X, 3 * y[::-1])  # other targets, standardised as the first fit's
+    assert halves.y_mean_ == whole.y_mean_ and halves.y_scale_ == whole.y_scale_
+
+
+def test_partial_fit_fixes_the_scaling_at_its_first_call(raw_scale):
+    X, y, _, _ = raw_scale
+    calls = gd()
+    for _ in range(5):
+        calls.partial_fit(X, y)
+    whole = gd(epochs=5).fit(X, y)
+    np.testing.assert_allclose(calls.loss_curve_, whole.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(calls.predict(X), whole.predict(X), rtol=1e-9)
+    first = (calls.y_mean_.copy(), calls.y_scale_.copy())
+    calls.partial_fit(X[:50], 3 * y[:50])
+    assert (calls.y_mean_, calls.y_scale_) == first
+
+
+@pytest.mark.parametrize("factor", [1e200, 1e300, -1e300])
+def test_huge_targets_train_in_float64_without_numpy_warnings(raw_scale, factor):
+    X, y, X_test, y_test = raw_scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = adam().fit(X, y * factor)
+        predictions = reg.predict(X_test)
+    assert np.isfinite(predictions).all()
+    # The same fit as on targets near 1, up to the rounding of the factor.
+    sign = np.sign(factor)
+    reference = adam().fit(X, y * sign).predict(X_test)
+    scale = np.abs(reference).max()
+    np.testing.assert_allclose(
+        predictions / factor * sign, reference, atol=1e-6 * scale
+    )
+
+
+@pytest.mark.parametrize("factor", [1e200, 1e300])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_huge_targets_for_float32_are_refused_without_numpy_warnings(
+    raw_scale, factor, solver
+):
+    X, y, _, _ = raw_scale
+    reg = adam(solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large for X's dtype float32"):
+            reg.fit(X.astype(np.float32), y * factor)
+    assert not hasattr(reg, "coefs_")
+
+
+def test_targets_far_from_the_first_fits_are_refused_in_float32(raw_scale):
+    # Standardised with the first fit's deviation of about 1e-7, targets of 1e35
+    # reach 1e42, beyond float32; on their own they would be within it.
+    X, y, _, _ = raw_scale
+    reg = adam(warm_start=True).fit(X.astype(np.float32), y * 1e-10)
+    before = pickle.dumps(reg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="once standardised with the mean"):
+            reg.fit(X.astype(np.float32), y * 1e32)
+    assert pickle.dumps(reg) == before
+
+
+# Errors and warnings -------------------------------------------------------------
+
+
+def test_a_target_not_standardised_is_named_as_the_cause():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with pytest.raises(DivergenceError) as error:
+        gd(hidden_size=4, epochs=100, normalize_y=False).fit(X, y)
+    message = str(error.value)
+    assert "y as it is (mean 152.1, standard deviation 77.01)" in message
+    assert "set normalize_y=True" in message
+    assert "TransformedTargetRegressor" in message
+    assert "features" not in message and "class" not in message
+
+
+def test_a_standardised_target_is_named_but_not_blamed(rng):
+    X = rng.randn(80, 4)
+    y = 1000 * (X @ np.array([1.0, -2.0, 0.5, 0.0])) + 5000
+    with pytest.raises(DivergenceError) as error:
+        gd(lr=50.0).fit(X, y)
+    message = str(error.value)
+    assert "lr=50.0 is likely too high; lower it." in message
+    assert "trained on y standardised (mean 5" in message
+    for blame in ("normalize_y", "TransformedTargetRegressor", "features", "class"):
+        assert blame not in message
+
+
+def test_the_divergence_check_speaks_of_the_mean_target(rng):
+    X = rng.randn(80, 4)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    # tanh units bound the loss: it stays high instead of overflowing.
+    with pytest.raises(DivergenceError, match="predicting the mean target") as error:
+        gd(activation="tanh", lr=3.0, epochs=100).fit(X, y)
+    assert "class" not in str(error.value) and "features" not in str(error.value)
+
+
+def test_unscaled_features_are_named_as_the_cause(rng):
+    X = rng.randn(80, 4)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    X[:, 2] *= 1000
+    match = r"or scale the features, whose root mean square reaches 883 in column 2"
+    with pytest.raises(DivergenceError, match=match):
+        gd().fit(X, y)
+
+
+def test_extreme_targets_are_named_as_a_possible_cause(rng):
+    X = rng.randn(400, 4)
+    y = X[:, 0] + np.where(np.arange(400) == 7, 1e6, 0.0)
+    with pytest.raises(DivergenceError, match="QuantileTransformer") as error:
+        gd(lr=40.0).fit(X, y)
+    # The outlier stands sqrt(399) deviations from the mean.
+    assert "its values reach 20 standard deviations from the mean" in str(error.value)
+
+
+def test_partial_fit_explains_its_divergence(raw_scale):
+    X, y, _, _ = raw_scale
+    reg = gd(normalize_y=False)
+    with pytest.raises(DivergenceError, match="set normalize_y=True"):
+        for _ in range(10):
+            reg.partial_fit(X, y)
+
+
+def test_the_warning_about_a_bad_fit_blames_features_only_when_unscaled(rng):
+    X = rng.randn(80, 4)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    with pytest.warns(ConvergenceWarning, match="swung between") as record:
+        gd(lr=1.5, epochs=50).fit(X, y)
+    assert "Try a smaller learning rate than lr=1.5" in str(record[0].message)
+    X, y = rng.normal(loc=100, size=(100, 2)), rng.normal(size=100)
+    with pytest.warns(ConvergenceWarning, match="dead") as record:
+        gd(hidden_size=4, epochs=100).fit(X, y)
+    assert re.search(
+        r"Try scaling the features, whose root mean square reaches (99\.\d|10\d) in",
+        str(record[0].message),
+    )
+
+
+def test_the_classifiers_messages_still_speak_of_classes(rng):
+    x = rng.uniform(15, 25, 200)
+    X, y = StandardScaler().fit_transform(x[:, np.newaxis]), (x > 20).astype(int)
+    clf = ANNClassifier(
+        4, solver="gd", lr=1e10, batch_size=None, init_scale=0.1, random_state=0
+    )
+    match = "predicting the class frequencies.* or scale the features"
+    with pytest.raises(DivergenceError, match=match):
+        for _ in range(11):
+            clf.partial_fit(X, y, classes=[0, 1])
+
+
+# Early stopping ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, fraction", [(10, 0.1), (19, 0.05), (3, 0.2)])
+def test_a_validation_set_too_small_for_r2_is_refused(rng, n, fraction):
+    X, y = rng.randn(n, 2), rng.randn(n)
+    reg = adam(early_stopping=True, validation_fraction=fraction)
+    with pytest.raises(ValueError, match="The validation set is too small.* 1 row,"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "coefs_")
+
+
+def test_two_held_out_rows_are_enough(rng):
+    X, y = rng.randn(20, 2), rng.randn(20)
+    reg = adam(early_stopping=True, validation_fraction=0.1, epochs=5).fit(X, y)
+    assert len(reg.validation_scores_) == 5 and reg.validation_scores_[0] != 0.0
+
+
+# Saved models --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attribute, value",
+    [
+        ("y_mean_", np.zeros(2)),
+        ("y_scale_", np.array([0.0])),
+        ("y_scale_", np.array([np.inf])),
+        ("y_mean_", None),
+    ],
+)
+def test_a_saved_model_with_bad_target_scaling_is_refused(raw_scale, attribute, value):
+    X, y, _, _ = raw_scale
+    reg = adam(epochs=2).fit(X, y)
+    setattr(reg, attribute, value)
+    with pytest.raises(ValueError, match=f"inconsistent: {attribute}"):
+        pickle.loads(pickle.dumps(reg))
