@@ -176,10 +176,9 @@ def refuse_mlp_names(owner, names, error):
 
     Only names ``owner`` (an estimator class or instance) does not take count.
     """
-    own = set(owner._get_param_names())
     for name in names:
-        hint = None if name in own else mlp_name_hint(name)
-        if hint is not None:
+        hint = mlp_name_hint(name)
+        if hint is not None and name not in owner._get_param_names():
             who = owner.__name__ if isinstance(owner, type) else type(owner).__name__
             raise error(
                 f"{who} has no parameter {name!r}: {hint}. skann.mlp_params "

@@ -105,6 +105,13 @@ SETTINGS = {
 }
 
 
+def train_both(mlp, X, y, start_from):
+    """Fit ``from_mlp(mlp)``, from ``mlp``'s initial weights, and ``mlp``."""
+    start_from(*initial_weights(mlp, X, y))
+    ann = quietly(from_mlp(mlp).fit, X, y)
+    return ann, quietly(mlp.fit, X, y)
+
+
 def assert_same_training(ann, mlp):
     assert ann.n_iter_ == mlp.n_iter_
     np.testing.assert_allclose(ann.loss_curve_, mlp.loss_curve_, rtol=1e-9)
@@ -115,20 +122,16 @@ def assert_same_training(ann, mlp):
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_regressor_takes_mlps_steps(name, diabetes, start_from):
     X, y = diabetes
-    mlp = MLPRegressor(**COMMON, **SETTINGS[name])
-    start_from(*initial_weights(mlp, X, y))
-    ann = quietly(from_mlp(mlp).fit, X, y)
-    mlp = quietly(mlp.fit, X, y)
-    assert_same_training(ann, mlp)
+    assert_same_training(
+        *train_both(MLPRegressor(**COMMON, **SETTINGS[name]), X, y, start_from)
+    )
 
 
 @pytest.mark.parametrize("name", ["sgd-nesterov-adaptive", "adam-ignoring-adaptive"])
 def test_classifier_takes_mlps_steps(name, three_classes, start_from):
     X, y = three_classes
     mlp = MLPClassifier(**COMMON, **SETTINGS[name])
-    start_from(*initial_weights(mlp, X, y))
-    ann = quietly(from_mlp(mlp).fit, X, y)
-    mlp = quietly(mlp.fit, X, y)
+    ann, mlp = train_both(mlp, X, y, start_from)
     assert_same_training(ann, mlp)
     np.testing.assert_allclose(ann.predict_proba(X), mlp.predict_proba(X), atol=1e-9)
 
@@ -136,8 +139,6 @@ def test_classifier_takes_mlps_steps(name, three_classes, start_from):
 def test_lbfgs_reaches_mlps_weights(diabetes, start_from):
     X, y = diabetes
     mlp = MLPRegressor(**COMMON, solver="lbfgs", alpha=1e-2, max_iter=40)
-    start_from(*initial_weights(mlp, X, y))
-    ann = quietly(from_mlp(mlp).fit, X, y)
-    mlp = quietly(mlp.fit, X, y)
+    ann, mlp = train_both(mlp, X, y, start_from)
     assert ann.n_iter_ == mlp.n_iter_
     np.testing.assert_allclose(ann.predict(X), mlp.predict(X), rtol=1e-6, atol=1e-9)
