@@ -1,8 +1,8 @@
 """From scikit-learn's MLPClassifier and MLPRegressor to skann.
 
 skann takes most parameter names from the MLPs. Five differ (:data:`RENAMED`), two
-values need translating (``solver='sgd'``, ``batch_size='auto'``), and one MLP
-setting has no counterpart (``max_fun`` of L-BFGS, ``loss='poisson'``). Each skann
+values need translating (``solver='sgd'``, ``batch_size='auto'``), and two MLP
+settings have no counterpart (``max_fun`` of L-BFGS, ``loss='poisson'``). Each skann
 parameter is computed from the MLP parameters it depends on by one :class:`_Rule`;
 the public functions apply the rules to a whole estimator (:func:`from_mlp`), to a
 ``set_params`` dict (:func:`mlp_params`) or to a search's grid
@@ -278,7 +278,10 @@ def _grid_values(key, values):
             f"The grid of {key!r} must be a list of values (or a distribution), "
             f"not {values!r}; wrap a single value in a list."
         )
-    return list(values)
+    values = list(values)
+    if not values:
+        raise ValueError(f"The grid of {key!r} is empty; give it at least one value.")
+    return values
 
 
 def _translate_grid(grid, mlp, step):

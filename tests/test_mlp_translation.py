@@ -245,6 +245,8 @@ def test_distributions_where_the_value_carries_over():
         mlp_param_grid({"hidden_layer_sizes": loguniform(1, 9)})
     with pytest.raises(TypeError, match="'solver' must be a list"):
         mlp_param_grid({"solver": "adam"})
+    with pytest.raises(ValueError, match="'solver' is empty"):
+        mlp_param_grid({"solver": []})
 
 
 def test_translated_search_runs_on_translated_pipeline():
