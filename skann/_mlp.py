@@ -435,11 +435,8 @@ def mlp_params(params, *, mlp=None, step=None):
     --------
     >>> from skann import mlp_params
     >>> mlp_params({"mlpclassifier__hidden_layer_sizes": (64,),
-    ...             "mlpclassifier__learning_rate_init": 0.01,
-    ...             "standardscaler__with_mean": False})
-    ... # doctest: +NORMALIZE_WHITESPACE
-    {'standardscaler__with_mean': False, 'annclassifier__hidden_size': (64,),
-     'annclassifier__lr': 0.01}
+    ...             "mlpclassifier__max_iter": 500})
+    {'annclassifier__hidden_size': (64,), 'annclassifier__epochs': 500}
     """
     [translated] = _translate_grid(
         {key: [value] for key, value in params.items()}, _base(mlp), step
@@ -489,10 +486,10 @@ def mlp_param_grid(param_grid, *, mlp=None, step=None):
     Examples
     --------
     >>> from skann import mlp_param_grid
-    >>> mlp_param_grid({"solver": ["sgd"], "momentum": [0.0, 0.9]})
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [{'solver': ['gd'], 'lr_schedule': ['constant'], 'momentum': [0.0]},
-     {'solver': ['momentum'], 'lr_schedule': ['constant'], 'momentum': [0.9]}]
+    >>> for grid in mlp_param_grid({"solver": ["sgd"], "momentum": [0.0, 0.9]}):
+    ...     print(grid)
+    {'solver': ['gd'], 'lr_schedule': ['constant'], 'momentum': [0.0]}
+    {'solver': ['momentum'], 'lr_schedule': ['constant'], 'momentum': [0.9]}
     >>> mlp_param_grid({"estimator__hidden_layer_sizes": [(10,), (10, 10)],
     ...                 "estimator__max_iter": [100, 300]})
     [{'estimator__hidden_size': [(10,), (10, 10)], 'estimator__epochs': [100, 300]}]
