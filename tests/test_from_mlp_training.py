@@ -136,6 +136,8 @@ def test_classifier_takes_mlps_steps(name, three_classes, start_from):
     np.testing.assert_allclose(ann.predict_proba(X), mlp.predict_proba(X), atol=1e-9)
 
 
+# scikit-learn 1.6 passes L-BFGS-B an option that newer SciPy deprecates.
+@pytest.mark.filterwarnings("ignore:.*`disp` and `iprint`:DeprecationWarning")
 def test_lbfgs_reaches_mlps_weights(diabetes, start_from):
     X, y = diabetes
     mlp = MLPRegressor(**COMMON, solver="lbfgs", alpha=1e-2, max_iter=40)
