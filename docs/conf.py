@@ -31,6 +31,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # A copy of MathJax, from the docs extra, served from _static: equations
+    # render on a machine with no network, where a CDN's MathJax would not load.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -65,6 +68,9 @@ numpydoc_xref_aliases = {
     "string": ":class:`str`",
     "callable": ":func:`callable`",
     "ANNClassifier": "skann.ANNClassifier",
+    "ANNRegressor": "skann.ANNRegressor",
+    "MLPClassifier": "sklearn.neural_network.MLPClassifier",
+    "MLPRegressor": "sklearn.neural_network.MLPRegressor",
     "LossCurveDisplay": "skann.LossCurveDisplay",
     "Pipeline": "sklearn.pipeline.Pipeline",
     "bool": ":class:`bool`",

@@ -2,8 +2,17 @@
 
 from ._classifier import ANNClassifier
 from ._display import LossCurveDisplay
+from ._mlp import from_mlp, mlp_param_grid, mlp_params
 from ._regressor import ANNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ANNClassifier", "ANNRegressor", "LossCurveDisplay", "__version__"]
+__all__ = [
+    "ANNClassifier",
+    "ANNRegressor",
+    "LossCurveDisplay",
+    "__version__",
+    "from_mlp",
+    "mlp_param_grid",
+    "mlp_params",
+]

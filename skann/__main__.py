@@ -1,8 +1,8 @@
-"""``python -m skann``: the textbook AND gate, then a tuned model on real data.
+"""python -m skann: the textbook AND gate, then a tuned model on real data.
 
 Trains the textbook network on the AND gate with its own settings, then searches
-``hidden_size`` and ``lr`` with cross-validation on the breast cancer data bundled with
-scikit-learn, and prints what it found. ``--plot FILE`` also draws the loss curves
+hidden_size and lr with cross-validation on the breast cancer data bundled with
+scikit-learn, and prints what it found. --plot FILE also draws the loss curves
 (needs matplotlib).
 """
 
@@ -85,7 +85,12 @@ def plot_loss_curves(models, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skann", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m skann",
+        description=__doc__,
+        # The docstring's own paragraphs and line breaks, not argparse's refill.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--plot", metavar="FILE", help="write the loss curves (PNG)")
     args = parser.parse_args(argv)
     if args.plot:

@@ -26,6 +26,7 @@ from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import MODEL_KEY, attributes, commit, fitted_model, scratch_copy
 from ._memory import check_network_fits, too_large
+from ._mlp import refuse_mlp_names
 from ._validation import hidden_sizes, sample_weights, split_validation, training_data
 from .exceptions import InconsistentVersionWarning
 
@@ -132,6 +133,32 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
+
+    def __new__(cls, *args, **kwargs):
+        # Python's own TypeError for an MLP parameter name would not say what
+        # skann calls it; __init__ still refuses every other unknown name.
+        refuse_mlp_names(cls, kwargs, TypeError)
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        As :meth:`sklearn.base.BaseEstimator.set_params`; a parameter name of
+        MLPClassifier or MLPRegressor is refused with a ``ValueError`` naming
+        skann's.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        refuse_mlp_names(self, params, ValueError)
+        return super().set_params(**params)
 
     def __getstate__(self):
         # Imported here: skann's __init__ imports this module before it sets the

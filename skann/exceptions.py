@@ -1,6 +1,12 @@
-"""Warnings that skann itself raises."""
+"""Warnings and errors that skann itself raises."""
 
-__all__ = ["InconsistentVersionWarning"]
+from ._core.stopping import DivergenceError
+
+__all__ = ["DivergenceError", "InconsistentVersionWarning"]
+
+# Tracebacks and the API reference name the error where users import it from; the
+# NumPy engine raises it without knowing of this module.
+DivergenceError.__module__ = __name__
 
 
 class InconsistentVersionWarning(UserWarning):

@@ -19,6 +19,7 @@ extra ``onnx``: ``pip install 'skann[onnx]'``. They are imported only when neede
 """
 
 import importlib
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -202,7 +203,8 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
         A few rows of input, dense. Its dtype, ``float32`` or ``float64``, is the
         type of the graph's input and of all its arithmetic. The estimator predicts
         on its first row once, so a sample that the estimator rejects is rejected
-        here.
+        here. An array will do for a model fitted on a DataFrame: the graph takes
+        the columns by position.
     target_opset : int, default=17
         ONNX opset of the graph, 13 or newer.
 
@@ -285,9 +287,15 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
             "X_sample[:5].toarray()."
         )
     sample = X_sample[:1]
-    # The estimator's own checks: fitted, and the right number of features.
+    # The estimator's own checks: fitted, and the right number of features. The
+    # graph takes columns by position, so whether the sample names its columns as
+    # the fitted data did is no matter; names that differ are still refused.
     regressor = isinstance(estimator, ANNRegressor)
-    (estimator.predict if regressor else estimator.predict_proba)(sample)
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "X (does not have valid|has) feature names", UserWarning
+        )
+        (estimator.predict if regressor else estimator.predict_proba)(sample)
     dtype = np.asarray(sample).dtype
     if dtype not in (np.float32, np.float64):
         raise TypeError(
