@@ -29,12 +29,26 @@ def incremental_regressor():
     return ANNRegressor(hidden_size=8, solver="adam", lr=0.05, epochs=200)
 
 
+def listed(parametrize):
+    """``parametrize`` with its values in a list, as pytest asks.
+
+    scikit-learn 1.6's ``parametrize_with_checks`` passes a generator, which pytest
+    deprecates.
+    """
+    name, values = parametrize.args
+    return pytest.mark.parametrize(name, list(values), **parametrize.kwargs)
+
+
 # Some checks train on unscaled X (around 100) with random labels, which kills
 # every ReLU unit: fit rightly warns there.
 @pytest.mark.filterwarnings(
     "ignore:Training went wrong:sklearn.exceptions.ConvergenceWarning"
 )
-@parametrize_with_checks([fast_classifier(), fast_regressor(), incremental_regressor()])
+@listed(
+    parametrize_with_checks(
+        [fast_classifier(), fast_regressor(), incremental_regressor()]
+    )
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

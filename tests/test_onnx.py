@@ -73,13 +73,49 @@ def test_graph_predicts_as_the_estimator(kind, activation, hidden_size, dtype):
     # Both sides of the threshold occur, so the labels are a real comparison.
     assert len(np.unique(expected)) > 1
     np.testing.assert_array_equal(out["label"], expected)
+    # A float64 graph computes in float64, to rounding.
+    atol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(
-        out["probabilities"], clf.predict_proba(X), rtol=0, atol=1e-5
+        out["probabilities"], clf.predict_proba(X), rtol=0, atol=atol
     )
     assert out["probabilities"].dtype == dtype
     assert out["probabilities"].shape == clf.predict_proba(X).shape
     if kind == "multilabel":
         assert out["label"].dtype == np.int64
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_float64_graphs_agree_to_rounding_where_float32_cannot(kind):
+    import skl2onnx
+
+    register_skl2onnx()
+    X, y = make_data(kind)
+    clf = ANNClassifier(
+        (6, 5),
+        activation="tanh",
+        solver="gd",
+        lr=0.3,
+        epochs=200,
+        batch_size=None,
+        init_scale=0.5,
+        alpha=0.0,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    expected = clf.predict_proba(X)
+    models = [
+        to_onnx(clf, X[:5]),
+        skl2onnx.to_onnx(clf, X[:5], options={"zipmap": False}),
+    ]
+    for model in models:
+        out = run(model, X)
+        assert out["probabilities"].dtype == np.float64
+        np.testing.assert_allclose(out["probabilities"], expected, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(out["label"], clf.predict(X))
+    # float32 arithmetic is off by far more, so the tolerance above tells them apart.
+    X32 = X.astype(np.float32)
+    out32 = run(to_onnx(clf, X32[:5]), X32)
+    assert np.abs(out32["probabilities"] - expected).max() > 1e-9
 
 
 def test_every_hidden_activation_has_an_onnx_operator():
