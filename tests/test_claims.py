@@ -176,9 +176,12 @@ def test_init_scale_auto_draws_he_into_relu_and_glorot_elsewhere(
     X = np.zeros((6, 30))
     y = [0, 1, 2, 0, 1, 2] if Estimator is ANNClassifier else np.arange(6.0)
     sizes = (30, 20, 10, 3 if Estimator is ANNClassifier else 1)
+    # A regressor's output layer is otherwise scaled to y's units after training.
+    unscaled = {} if Estimator is ANNClassifier else {"normalize_y": False}
     estimator = Estimator(
         **{
             **SETTINGS,
+            **unscaled,
             "hidden_size": sizes[1:-1],
             "batch_size": None,
             "activation": activation,
