@@ -275,33 +275,7 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
 
     from . import __version__
 
-    if not isinstance(estimator, (ANNClassifier, ANNRegressor)):
-        raise TypeError(
-            "to_onnx converts an ANNClassifier or ANNRegressor; got "
-            f"{type(estimator).__name__}."
-        )
-    if sp.issparse(X_sample):
-        raise TypeError(
-            "X_sample must be dense: the ONNX graph takes a dense tensor, whatever "
-            "the model was fitted on. Pass a few rows as an array, e.g. "
-            "X_sample[:5].toarray()."
-        )
-    sample = X_sample[:1]
-    # The estimator's own checks: fitted, and the right number of features. The
-    # graph takes columns by position, so whether the sample names its columns as
-    # the fitted data did is no matter; names that differ are still refused.
-    regressor = isinstance(estimator, ANNRegressor)
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "X (does not have valid|has) feature names", UserWarning
-        )
-        (estimator.predict if regressor else estimator.predict_proba)(sample)
-    dtype = np.asarray(sample).dtype
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(
-            "X_sample sets the input type of the ONNX graph and must be float32 or "
-            f"float64; got {dtype}. Cast it first, e.g. X.astype(np.float32)."
-        )
+    dtype = _sample_dtype(estimator, X_sample)
     if not MIN_OPSET <= target_opset <= onnx.defs.onnx_opset_version():
         raise ValueError(
             f"target_opset must be between {MIN_OPSET} and "
@@ -309,7 +283,7 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
         )
 
     elem_type = helper.np_dtype_to_tensor_dtype(dtype)
-    if regressor:
+    if isinstance(estimator, ANNRegressor):
         graph = _HelperGraph(reserved=["X", "predictions"])
         _write_regression(graph, estimator, "X", dtype, "predictions", flatten=True)
         shape = [None] if estimator.n_outputs_ == 1 else [None, estimator.n_outputs_]
@@ -339,6 +313,38 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
     )
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _sample_dtype(estimator, X_sample):
+    """The float dtype of ``X_sample``, once the estimator has checked a row of it."""
+    if not isinstance(estimator, (ANNClassifier, ANNRegressor)):
+        raise TypeError(
+            "to_onnx converts an ANNClassifier or ANNRegressor; got "
+            f"{type(estimator).__name__}."
+        )
+    if sp.issparse(X_sample):
+        raise TypeError(
+            "X_sample must be dense: the ONNX graph takes a dense tensor, whatever "
+            "the model was fitted on. Pass a few rows as an array, e.g. "
+            "X_sample[:5].toarray()."
+        )
+    sample = X_sample[:1]
+    # The estimator's own checks: fitted, and the right number of features. The
+    # graph takes columns by position, so whether the sample names its columns as
+    # the fitted data did is no matter; names that differ are still refused.
+    regressor = isinstance(estimator, ANNRegressor)
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "X (does not have valid|has) feature names", UserWarning
+        )
+        (estimator.predict if regressor else estimator.predict_proba)(sample)
+    dtype = np.asarray(sample).dtype
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(
+            "X_sample sets the input type of the ONNX graph and must be float32 or "
+            f"float64; got {dtype}. Cast it first, e.g. X.astype(np.float32)."
+        )
+    return dtype
 
 
 def _write_classifier_outputs(graph, estimator, dtype, elem_type):
