@@ -21,14 +21,13 @@ the size of the model.
 """
 
 import argparse
-import os
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
-import threadpoolctl
+from compare import describe_machine
 from sklearn.neural_network import MLPClassifier
 
 from skann import ANNClassifier
@@ -154,15 +153,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="shorter timings")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    print(
-        f"{os.cpu_count()} CPUs; BLAS: "
-        + "; ".join(
-            f"{i['internal_api']} {i['version']} ({i.get('architecture')}, "
-            f"{i['num_threads']} threads)"
-            for i in info
-        )
-    )
+    describe_machine()
     print(
         "\n| model | rows | method | MLP µs | skann µs | ONNX µs | MLP / skann |"
         "\n|---|---:|---|---:|---:|---:|---:|"

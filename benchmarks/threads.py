@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 import threadpoolctl
-from compare import mlp, skann_from_mlp_init
+from compare import describe_machine, mlp, skann_from_mlp_init
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.preprocessing import StandardScaler
 
@@ -194,16 +194,8 @@ def main(argv=None):
     # Some of these fits are deliberately short or unscaled; their warnings are
     # not what is measured.
     warnings.simplefilter("ignore")
-    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     n_threads = blas_threads()
-    print(
-        f"{os.cpu_count()} CPUs; BLAS: "
-        + "; ".join(
-            f"{i['internal_api']} {i['version']} ({i.get('architecture')}, "
-            f"{i['num_threads']} threads)"
-            for i in info
-        )
-    )
+    describe_machine()
     print_users(measure_users(args.quick), n_threads)
     results = {"idle": measure_shapes(work, reps, n_threads)}
     if args.busy:

@@ -345,20 +345,6 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             self._check_weighted_targets(strata, sample_weight, what)
         return sample_weight
 
-    def _training_targets(self, Y, dtype, sample_weight, continuing):
-        """The targets the network trains on, in ``dtype``: here ``Y`` itself.
-
-        ANNRegressor standardises them.
-        """
-        return Y
-
-    def _fitted_weights(self, network):
-        """``coefs_`` and ``intercepts_`` of ``network``: here its own weights.
-
-        ANNRegressor scales its output layer back to the targets' units.
-        """
-        return network.coefs, network.intercepts
-
     def _divergence_explained(self, X, y, sample_weight):
         """A context that may say more in a ``DivergenceError`` of training on
         ``X`` and ``y``; here it adds nothing."""
