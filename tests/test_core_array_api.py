@@ -20,6 +20,7 @@ from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skann._core.diagnosis import final_pass
 from skann._core.lbfgs import train_lbfgs
 from skann._core.losses import LOSSES
+from skann._core.namespaces import namespace
 from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS, GradientDescent
 from skann._core.plan import Dataset, Plan
@@ -286,6 +287,13 @@ def test_the_numpy_namespace_of_array_api_compat_is_numpy_itself():
         assert net.xp is np and type(net.params) is np.ndarray
         assert result.loss_curve == ref.loss_curve
         np.testing.assert_array_equal(net.params, ref_net.params)
+
+
+def test_scikit_learns_namespace_of_numpy_arrays_is_numpy_itself():
+    from sklearn.utils._array_api import get_namespace
+
+    assert namespace(get_namespace(np.ones(3))[0]) is np
+    assert namespace(None) is np
 
 
 def test_initial_weights_are_numpys_draws_moved(space):

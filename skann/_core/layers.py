@@ -63,6 +63,7 @@ class Dense:
     def __init__(self, Wb, dWb, activation, output=False, xp=np):
         self.xp = xp
         self.bind(Wb)
+        self.dWb = self.dW = self.db = None  # until backward, outside NumPy
         if dWb is not None:
             self.dWb, self.dW, self.db = dWb, dWb[:-1, :], dWb[-1, :]
         registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
