@@ -308,6 +308,18 @@ def test_initial_weights_are_numpys_draws_moved(space):
     _assert_lives_in(net.params, space)
 
 
+def test_an_init_scale_that_overflows_float32_is_refused_by_name(space):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            ValueError, match=r"init_scale=1e\+200 .* float32, 3.4e\+38"
+        ):
+            Network.initialize(
+                (3, 4, 1), "relu", "logistic", 1e200, np.random.RandomState(0),
+                space.xp.float32, xp=space.xp, device=space.device,
+            )  # fmt: skip
+
+
 def test_an_optimizer_of_another_namespace_is_refused_by_name(space):
     if space.xp.__name__.endswith("numpy"):
         pytest.skip("NumPy's namespace is NumPy")
