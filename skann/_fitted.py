@@ -124,6 +124,10 @@ class FittedModel:
             estimator.out_activation_,
         )
 
+    def __reduce__(self):
+        # The network holds its namespace, a module: made again from the snapshot.
+        return FittedModel, (self.estimator,)
+
     def made_from(self, state):
         """Whether ``state`` still holds the very attributes this model was made of."""
         if any(state.get(k) is not v for k, v in zip(_SOURCES, self._sources)):

@@ -1,1 +1,1 @@
-"""The from-scratch engine: NumPy only, knows nothing of estimators."""
+"""The from-scratch engine, in NumPy or another Array API namespace; no estimators."""

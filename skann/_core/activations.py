@@ -1,10 +1,14 @@
 """Activation functions, each with its derivative beside it.
 
-``forward(Z)`` turns a layer's pre-activation ``Z`` into its activation ``A``, in
-place: ``Z`` is a fresh product that nothing else reads. ``derivative(A, dA)`` turns
-the gradient with respect to ``A`` into the gradient with respect to ``Z``, also in
-place, and reads only ``A``: the backward pass needs nothing else from the forward
-pass.
+``forward(Z, xp)`` turns a layer's pre-activation ``Z`` into its activation ``A``;
+``derivative(A, dA, xp)`` turns the gradient with respect to ``A`` into the gradient
+with respect to ``Z``, and reads only ``A``: the backward pass needs nothing else
+from the forward pass. ``xp`` is the arrays' namespace (see ``namespaces.py``).
+
+Both may overwrite their input: ``Z`` is a fresh product that nothing else reads,
+and ``dA`` a fresh gradient. With NumPy, ``forward`` writes in place through
+``out=`` arguments, which the Array API standard does not have; other namespaces
+get a new array.
 """
 
 import numpy as np
@@ -16,11 +20,11 @@ class Identity:
 
     name = "identity"
 
-    def forward(self, Z):
+    def forward(self, Z, xp=np):
         """Return ``Z`` unchanged."""
         return Z
 
-    def derivative(self, A, dA):
+    def derivative(self, A, dA, xp=np):
         """Return ``dZ = dA``."""
         return dA
 
@@ -30,16 +34,26 @@ class ReLU:
 
     name = "relu"
 
-    def forward(self, Z):
-        """Overwrite ``Z`` with ``max(0, Z)`` and return it."""
-        # Against an array of zeros np.maximum runs about twice as fast as against
-        # the scalar 0, which makes an epoch on breast cancer or digits 3% faster.
-        return np.maximum(Z, np.zeros(Z.shape, Z.dtype), out=Z)
+    def forward(self, Z, xp=np):
+        """Return ``max(0, Z)``."""
+        if xp is np:
+            # Against an array of zeros np.maximum runs about twice as fast as
+            # against the scalar 0, which makes an epoch on breast cancer or digits
+            # 3% faster.
+            return np.maximum(Z, np.zeros(Z.shape, Z.dtype), out=Z)
+        return xp.clip(Z, min=0.0)
 
-    def derivative(self, A, dA):
-        """Overwrite ``dA`` with ``dA * 1[A > 0]`` and return it."""
+    def derivative(self, A, dA, xp=np):
+        """Return ``dA * 1[A > 0]``."""
         # A > 0 exactly where Z > 0, so the mask is the seed's relu_deriv(Z).
-        dA *= A > 0
+        if xp is np:
+            # NumPy multiplies by the boolean mask in place; the standard does not
+            # mix booleans with floats.
+            dA *= A > 0
+            return dA
+        # Since A >= 0, the mask is also ceil(min(A, 1)), in two float operations:
+        # on PyTorch's CPU, a comparison or a where costs as much as a product.
+        dA *= xp.ceil(xp.clip(A, max=1.0))
         return dA
 
 
@@ -48,12 +62,14 @@ class Tanh:
 
     name = "tanh"
 
-    def forward(self, Z):
-        """Overwrite ``Z`` with ``tanh(Z)`` and return it."""
-        return np.tanh(Z, out=Z)
+    def forward(self, Z, xp=np):
+        """Return ``tanh(Z)``."""
+        if xp is np:
+            return np.tanh(Z, out=Z)
+        return xp.tanh(Z)
 
-    def derivative(self, A, dA):
-        """Overwrite ``dA`` with ``dA * (1 - A**2)`` and return it."""
+    def derivative(self, A, dA, xp=np):
+        """Return ``dA * (1 - A**2)``."""
         dA *= 1 - A * A
         return dA
 
@@ -61,19 +77,23 @@ class Tanh:
 class Logistic:
     """``A = 1 / (1 + exp(-Z))``, with derivative ``A * (1 - A)``.
 
-    SciPy's ``expit`` never overflows; it agrees with the seed's
+    Neither form overflows: SciPy's ``expit`` for NumPy, and elsewhere
+    ``exp(min(Z, 0)) / (1 + exp(-|Z|))``, whose exponentials are at most 1 (it is
+    ``exp(Z) / (1 + exp(Z))`` below 0). Both agree with the seed's
     ``1 / (1 + exp(-clip(Z, -500, 500)))`` to a rounding error, except below
-    ``Z = -500``, where it gives ``exp(Z)`` (or 0) instead of ``exp(-500)``.
+    ``Z = -500``, where they give ``exp(Z)`` (or 0) instead of ``exp(-500)``.
     """
 
     name = "logistic"
 
-    def forward(self, Z):
-        """Overwrite ``Z`` with ``sigmoid(Z)`` and return it."""
-        return expit(Z, out=Z)
+    def forward(self, Z, xp=np):
+        """Return ``sigmoid(Z)``."""
+        if xp is np:
+            return expit(Z, out=Z)
+        return xp.exp(xp.clip(Z, max=0.0)) / (1 + xp.exp(-xp.abs(Z)))
 
-    def derivative(self, A, dA):
-        """Overwrite ``dA`` with ``dA * A * (1 - A)`` and return it."""
+    def derivative(self, A, dA, xp=np):
+        """Return ``dA * A * (1 - A)``."""
         dA *= A * (1 - A)
         return dA
 
@@ -86,21 +106,25 @@ class Softmax:
     On rows as short as a classifier's it is the costliest step, and it matters only
     when some ``|Z|`` is beyond half the exponent range of the dtype (about 354 in
     float64, 44 in float32), which two whole-array reductions tell; done only then,
-    an epoch on digits runs 5% faster. The derivative is never needed on its own: it
-    is fused with the categorical cross-entropy (see ``losses.py``).
+    an epoch on digits runs 5% faster with NumPy. Other namespaces always subtract
+    it: the test would wait for a device to answer. The derivative is never needed
+    on its own: it is fused with the categorical cross-entropy (see ``losses.py``).
     """
 
     name = "softmax"
 
-    def forward(self, Z):
-        """Overwrite ``Z`` with the row-wise softmax of ``Z`` and return it."""
-        bound = _HALF_EXPONENT_RANGE[Z.dtype]
-        # A NaN fails both comparisons and takes the shifted path.
-        if not (Z.max() <= bound and Z.min() >= -bound):
-            Z -= Z.max(axis=1, keepdims=True)
-        np.exp(Z, out=Z)
-        Z /= Z.sum(axis=1, keepdims=True)
-        return Z
+    def forward(self, Z, xp=np):
+        """Return the row-wise softmax of ``Z``, which it may overwrite."""
+        if xp is np:
+            bound = _HALF_EXPONENT_RANGE[Z.dtype]
+            # A NaN fails both comparisons and takes the shifted path.
+            if not (Z.max() <= bound and Z.min() >= -bound):
+                Z -= Z.max(axis=1, keepdims=True)
+            np.exp(Z, out=Z)
+            Z /= Z.sum(axis=1, keepdims=True)
+            return Z
+        E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
+        return E / xp.sum(E, axis=1, keepdims=True)
 
 
 #: Half the log of the largest number of each floating dtype.

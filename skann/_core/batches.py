@@ -8,10 +8,16 @@ A dense input of up to ``ONES_COLUMN_MAX_BYTES`` is copied once, at the start of
 training, with a last column of ones: the first layer then adds its biases inside
 its matrix product and gets their gradient from the same product (see
 ``layers.py``). That made an epoch 15% faster on the AND gate, 7% on breast cancer
-and 11% on digits; larger inputs gained nothing measurable and are not copied.
+and 11% on digits with NumPy; larger inputs gained nothing measurable and are not
+copied, and neither are the arrays of other namespaces.
+
+Each epoch's order is drawn with NumPy's generator in every namespace, then moved
+to the data's device, so the same ``rng`` gives the same batches everywhere.
 """
 
 import numpy as np
+
+from .namespaces import device_of, from_numpy, take_rows
 
 #: Largest dense input copied with a column of ones.
 ONES_COLUMN_MAX_BYTES = 8 * 2**20
@@ -43,24 +49,27 @@ class Batches:
         number of rows, makes one batch of every row.
     rng : numpy.random.RandomState, default=None
         Draws each epoch's order of rows; ``None`` keeps the data's own order.
+    xp : namespace, default=numpy
+        The data's namespace, NumPy's own module for NumPy arrays.
 
     Attributes
     ----------
-    X : ndarray or scipy.sparse matrix of shape (n_samples, n_features[ + 1])
+    X : array or scipy.sparse matrix of shape (n_samples, n_features[ + 1])
         The inputs, possibly with a column of ones, in the data's own order.
-    Y : ndarray of shape (n_samples, n_outputs)
+    Y : array of shape (n_samples, n_outputs)
         Targets in the order of the current epoch.
-    sample_weight : ndarray of shape (n_samples,) or None
+    sample_weight : array of shape (n_samples,) or None
         Weights in the order of the current epoch.
     """
 
-    def __init__(self, data, batch_size=None, rng=None):
+    def __init__(self, data, batch_size=None, rng=None, xp=np):
         self.X = with_ones_column(data.X)
-        self.data = data
-        self.n_samples = data.X.shape[0]
-        size = self.n_samples if batch_size is None else batch_size
-        starts = range(0, self.n_samples, max(1, size))
-        self.slices = [slice(start, start + size) for start in starts]
+        self.data, self.xp = data, xp
+        self.n_samples = n = data.X.shape[0]
+        size = n if batch_size is None else batch_size
+        starts = range(0, n, max(1, size))
+        # Stops within the rows: the standard leaves slices past the end unspecified.
+        self.slices = [slice(start, min(start + size, n)) for start in starts]
         self.shuffled = rng is not None and len(self.slices) > 1
         self._rng = rng
         self.order = None
@@ -70,10 +79,12 @@ class Batches:
         """Draw the next epoch's order of rows, if shuffling."""
         if not self.shuffled:
             return
-        self.order = self._rng.permutation(self.n_samples)
-        self.Y = self.data.Y[self.order]
-        w = self.data.sample_weight
-        self.sample_weight = None if w is None else w[self.order]
+        data, xp = self.data, self.xp
+        order = self._rng.permutation(self.n_samples)
+        self.order = from_numpy(order, xp, device=device_of(data.Y, xp))
+        self.Y = take_rows(data.Y, self.order, xp)
+        w = data.sample_weight
+        self.sample_weight = None if w is None else take_rows(w, self.order, xp)
 
     def __iter__(self):
         """Return an iterator of ``(X, Y, sample_weight)``, one for each batch."""
@@ -82,7 +93,8 @@ class Batches:
         return self._gathered()
 
     def _gathered(self):
-        X, Y, w = self.X, self.Y, self.sample_weight
+        X, Y, w, xp = self.X, self.Y, self.sample_weight, self.xp
         for rows in self.slices:
-            X_rows = X[rows] if self.order is None else X[self.order[rows]]
-            yield X_rows, Y[rows], None if w is None else w[rows]
+            X_rows = take_rows(X, rows if self.order is None else self.order[rows], xp)
+            w_rows = None if w is None else take_rows(w, rows, xp)
+            yield X_rows, take_rows(Y, rows, xp), w_rows

@@ -10,10 +10,12 @@ two-epoch fit of 50 000 rows the whole data would add a sixth to the fit.
 loss of predicting the class frequencies, and says in words what went wrong.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from .namespaces import all_finite, device_of, from_numpy, take_rows, to_numpy
 from .network import CHUNK_BYTES
 from .objective import total_weight
 from .penalty import l2_penalty
@@ -37,8 +39,9 @@ class FinalPass:
     loss : float
         ``data_loss`` plus the L2 penalty: comparable to the loss curve.
     alive : list of ndarray of bool, or None
-        For each hidden layer, whether each unit is positive on some row; None
-        unless the hidden layers are ReLU.
+        For each hidden layer, whether each unit is positive on some row (NumPy
+        arrays, whatever the network's namespace); None unless the hidden layers
+        are ReLU.
     finite : bool
         Whether every output was finite.
     n_rows : int
@@ -54,30 +57,36 @@ class FinalPass:
 
 def final_pass(network, loss, data, alpha=0.0):
     """Run ``network`` over rows of ``data`` (a ``Dataset``); return a FinalPass."""
+    xp = network.xp
     X, Y, w = data.X, data.Y, data.sample_weight
-    penalty_weight = total_weight(X, w)
+    penalty_weight = total_weight(X, w, xp)
     if X.shape[0] > CHECKED_ROWS:
-        sample = np.linspace(0, X.shape[0] - 1, CHECKED_ROWS).round().astype(int)
-        X, Y, w = X[sample], Y[sample], None if w is None else w[sample]
+        spread = np.linspace(0, X.shape[0] - 1, CHECKED_ROWS).round().astype(int)
+        sample = from_numpy(spread, xp, device=device_of(Y, xp))
+        X, Y = take_rows(X, sample, xp), take_rows(Y, sample, xp)
+        w = None if w is None else take_rows(w, sample, xp)
     n, chunk = X.shape[0], network.rows_per_chunk(CHUNK_BYTES)
     hidden = network.layers[:-1] if network.activation == "relu" else []
-    alive = [np.zeros(layer.b.size, dtype=bool) for layer in hidden]
+    alive = [None] * len(hidden)
     weighted, finite = 0.0, True
     # Overflow here means the final update broke the network; the caller raises.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start in range(0, n, chunk):
-            rows = slice(start, start + chunk)
-            w_rows = None if w is None else w[rows]
-            P = network.forward(X[rows])
-            finite = finite and bool(np.isfinite(P).all())
-            part = total_weight(P, w_rows)
+            rows = slice(start, min(start + chunk, n))
+            w_rows = None if w is None else take_rows(w, rows, xp)
+            P = network.forward(take_rows(X, rows, xp))
+            finite = finite and all_finite(P, xp)
+            part = total_weight(P, w_rows, xp)
             if part > 0:
-                weighted += loss.loss(Y[rows], P, w_rows) * part
-            for units, layer in zip(alive, hidden):
-                units |= (layer.A > 0).any(axis=0)
-        data_loss = weighted / total_weight(X, w)
+                Y_rows = take_rows(Y, rows, xp)
+                weighted += loss.loss(Y_rows, P, w_rows, xp) * part
+            for i, layer in enumerate(hidden):
+                fired = xp.any(layer.A > 0, axis=0)
+                alive[i] = fired if alive[i] is None else alive[i] | fired
+        data_loss = weighted / total_weight(X, w, xp)
         penalty = l2_penalty(network, alpha, penalty_weight) if alpha else 0.0
-    finite = finite and np.isfinite(data_loss + penalty)
+    finite = finite and math.isfinite(data_loss + penalty)
+    alive = [to_numpy(units, xp) for units in alive]
     return FinalPass(data_loss, data_loss + penalty, alive or None, finite, n)
 
 

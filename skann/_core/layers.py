@@ -12,14 +12,19 @@ Backward, given ``dZ``, the gradient of the loss with respect to ``Z``::
     dA_prev = dZ @ W.T          the layer below turns it into its own dZ
 
 ``b`` is stored as one more row below ``W``, in ``Wb`` of shape ``(n_in + 1, n_out)``.
-An input that ends with a column of ones (see ``batches.py``) then gets the same
+A NumPy input that ends with a column of ones (see ``batches.py``) gets the same
 ``Z`` from one product, ``A_prev @ Wb``, and ``dW`` and ``db`` together from one
 more, ``A_prev.T @ dZ``, instead of adding ``b`` and summing ``dZ`` apart.
 
-``A_prev`` may be a ``scipy.sparse`` matrix (the first layer's input): both of its
-products then run on the sparse matrix as it is. The products are spelled ``.dot``:
-it multiplies as ``@`` does, through the same BLAS routine, but costs a third as much
-to call, which on data as small as the AND gate is a fifth of a training step.
+With NumPy, ``A_prev`` may be a ``scipy.sparse`` matrix (the first layer's input):
+both of its products then run on the sparse matrix as it is. NumPy's products are
+spelled ``.dot``: it multiplies as ``@`` does, through the same BLAS routine, but
+costs a third as much to call, which on data as small as the AND gate is a fifth of
+a training step; and the gradients are written into views of the network's flat
+vector. In other namespaces of the Array API standard, which promises nothing of
+views, the products are ``@``, the layer reads ``W`` and ``b`` as the network hands
+them over before each pass (see ``network.py``), and ``dW`` and ``db`` are its own
+new arrays.
 """
 
 import numpy as np
@@ -32,40 +37,48 @@ class Dense:
 
     Parameters
     ----------
-    Wb : ndarray of shape (n_in + 1, n_out)
-        The weights ``W`` with the biases ``b`` as a last row, updated in place by
-        training; ``W`` and ``b`` are views into it.
-    dWb : ndarray of shape (n_in + 1, n_out)
-        Where :meth:`backward` writes ``dW`` and, as a last row, ``db``.
+    Wb : array of shape (n_in + 1, n_out)
+        The weights ``W`` with the biases ``b`` as a last row; ``W`` and ``b`` are
+        read from it.
+    dWb : ndarray of shape (n_in + 1, n_out) or None
+        With NumPy, where :meth:`backward` writes ``dW`` and, as a last row, ``db``;
+        None elsewhere.
     activation : str
         A key of ``ACTIVATIONS`` (hidden layers) or ``OUTPUT_ACTIVATIONS``.
     output : bool, default=False
         Whether this is the output layer, whose activation is fused with the loss.
+    xp : namespace, default=numpy
+        The arrays' namespace, NumPy's own module for NumPy arrays.
 
     Attributes
     ----------
-    W, b, dW, db : ndarray
-        Views into ``Wb`` and ``dWb``.
+    W, b, dW, db : arrays
+        The weights, biases and their gradients; with NumPy, views into ``Wb`` and
+        ``dWb``.
     A_prev, A : arrays
         The input and the activation of the last :meth:`forward`, which
         :meth:`backward` reads.
     """
 
-    def __init__(self, Wb, dWb, activation, output=False):
-        self.Wb, self.W, self.b = Wb, Wb[:-1], Wb[-1]
-        self.dWb, self.dW, self.db = dWb, dWb[:-1], dWb[-1]
+    def __init__(self, Wb, dWb, activation, output=False, xp=np):
+        self.xp = xp
+        self.bind(Wb)
+        self.dWb = self.dW = self.db = None  # until backward, outside NumPy
+        if dWb is not None:
+            self.dWb, self.dW, self.db = dWb, dWb[:-1, :], dWb[-1, :]
         registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
         self.activation = registry[activation]
         self.A_prev = self.A = None
 
     @classmethod
-    def frozen(cls, W, b, activation, output=False):
+    def frozen(cls, W, b, activation, output=False, xp=np):
         """A layer over ``W`` and ``b`` as they are, for prediction only.
 
         Nothing is copied and no gradients are allocated: a fitted model's arrays
         serve its predictions directly.
         """
         layer = cls.__new__(cls)
+        layer.xp = xp
         layer.W, layer.b, layer.Wb = W, b, None
         layer.dWb = layer.dW = layer.db = None
         registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
@@ -73,36 +86,46 @@ class Dense:
         layer.A_prev = layer.A = None
         return layer
 
+    def bind(self, Wb):
+        """Take ``Wb`` as the weights and biases of the next passes."""
+        self.Wb, self.W, self.b = Wb, Wb[:-1, :], Wb[-1, :]
+
     def forward(self, A_prev, keep=True):
         """Return ``A = f(A_prev @ W + b)``, remembering ``A_prev`` and ``A``.
 
         With ``keep=False`` nothing is remembered, so that several threads can
         predict with one layer at once.
         """
-        if A_prev.shape[1] == len(self.W):
+        if self.xp is not np:
+            Z = A_prev @ self.W
+            Z += self.b
+        elif A_prev.shape[1] == len(self.W):
             Z = A_prev.dot(self.W)
             Z += self.b
         else:  # A_prev ends with a column of ones
             Z = A_prev.dot(self.Wb)
-        A = self.activation.forward(Z)
+        A = self.activation.forward(Z, self.xp)
         if keep:
             self.A_prev, self.A = A_prev, A
         return A
 
     def backward(self, dZ, propagate=True):
-        """Write ``dW`` and ``db`` from ``dZ``; return ``dA_prev = dZ @ W.T``.
+        """Set ``dW`` and ``db`` from ``dZ``; return ``dA_prev = dZ @ W.T``.
 
         Parameters
         ----------
-        dZ : ndarray of shape (n_samples, n_out)
+        dZ : array of shape (n_samples, n_out)
             Gradient of the loss with respect to this layer's ``Z``.
         propagate : bool, default=True
             Whether to compute ``dA_prev``; the first layer has nobody to pass it to.
 
         Returns
         -------
-        dA_prev : ndarray of shape (n_samples, n_in) or None
+        dA_prev : array of shape (n_samples, n_in) or None
         """
+        if self.xp is not np:
+            self.dW, self.db = self.A_prev.T @ dZ, self.xp.sum(dZ, axis=0)
+            return dZ @ self.W.T if propagate else None
         if self.A_prev.shape[1] == len(self.W):
             _product_into(self.dW, self.A_prev.T, dZ)
             dZ.sum(axis=0, out=self.db)
@@ -112,7 +135,7 @@ class Dense:
 
 
 def _product_into(out, A, B):
-    """Write ``A @ B`` into ``out``."""
+    """Write ``A @ B`` into the NumPy array ``out``."""
     if isinstance(A, np.ndarray):
         A.dot(B, out)
     else:  # a sparse matrix, whose product has no ``out``

@@ -2,7 +2,9 @@
 
 L-BFGS sees the network as one flat parameter vector, which is exactly how the
 network stores its weights, so evaluating the loss at a point is a copy into
-``params`` followed by a forward and a backward pass.
+``params`` followed by a forward and a backward pass. SciPy's vector is a float64
+NumPy array on the host; in another namespace the loss and its gradient are computed
+where the network lives, and only the vector and its gradient travel.
 """
 
 import numpy as np
@@ -10,6 +12,7 @@ from scipy.optimize import minimize
 
 from .batches import with_ones_column
 from .interrupts import deferred_interrupt
+from .namespaces import all_finite, from_numpy, to_numpy
 from .objective import loss_and_gradients
 from .plan import TrainingResult
 from .stopping import diverged
@@ -45,10 +48,10 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
     result = TrainingResult()
 
     def loss_and_gradient(theta):
-        network.params[:] = theta
+        _load(network, theta)
         value = loss_and_gradients(network, loss, X, Y, w, alpha)
         result.t += X.shape[0]
-        return value, network.grads.astype(np.float64)
+        return value, _host(network.grads, network.xp)
 
     options = {"maxiter": epochs, "maxfun": max(15000, 2 * epochs)}
     if tol is not None:
@@ -57,18 +60,28 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         deferred_interrupt() as interrupt,
     ):
-        start, _ = loss_and_gradient(network.params.astype(np.float64))
+        start, _ = loss_and_gradient(_host(network.params, network.xp))
         iterations = _Iterations(result, start, on_epoch, interrupt)
         solution = minimize(
             loss_and_gradient,
-            network.params.astype(np.float64),
+            _host(network.params, network.xp),
             method="L-BFGS-B",
             jac=True,
             callback=iterations,
             options=options,
         )
-    network.params[:] = solution.x
+    _load(network, solution.x)
     return _finish(result, solution, network, epochs, start, iterations.halted)
+
+
+def _host(vector, xp):
+    """A float64 copy of ``vector`` on the host, as SciPy takes it."""
+    return to_numpy(vector, xp).astype(np.float64)
+
+
+def _load(network, theta):
+    """Copy SciPy's ``theta`` into the network's parameters, where they live."""
+    network.params[:] = from_numpy(theta, network.xp, network.dtype, network.device)
 
 
 class _Iterations:
@@ -94,7 +107,8 @@ class _Iterations:
 
 def _finish(result, solution, network, epochs, start, halted):
     """Complete ``result`` from SciPy's ``solution``; raise if it diverged."""
-    if not np.isfinite(network.params).all() or not np.isfinite(solution.fun):
+    finite = all_finite(network.params, network.xp)
+    if not finite or not np.isfinite(solution.fun):
         raise diverged(
             len(result.loss_curve), "the weights or the loss stopped being finite", None
         )

@@ -14,74 +14,100 @@ n_outputs)``: the losses of several epochs on the same data then take one pass (
 
 import numpy as np
 
+from .namespaces import namespace
 
-def _weighted_mean(terms, sample_weight):
+
+def _weighted_mean(terms, sample_weight, xp):
     """Sum ``terms`` over samples and outputs (the last two axes), weighted by sample.
 
     Returns the sum divided by the total weight: the weighted mean over samples of
     each sample's sum over outputs.
     """
     if sample_weight is None:
-        return terms.sum(axis=(-2, -1)) / terms.shape[-2]
-    weighted = terms * sample_weight[:, np.newaxis]
-    return weighted.sum(axis=(-2, -1)) / sample_weight.sum()
+        return xp.sum(terms, axis=(-2, -1)) / terms.shape[-2]
+    weighted = terms * sample_weight[:, None]
+    return xp.sum(weighted, axis=(-2, -1)) / xp.sum(sample_weight)
 
 
-def _clipped_log(P):
+def _column_means(Y, sample_weight, xp):
+    """Mean of each column of ``Y`` over its rows, weighted by ``sample_weight``."""
+    if sample_weight is None:
+        return xp.mean(Y, axis=0)
+    return xp.sum(Y * sample_weight[:, None], axis=0) / xp.sum(sample_weight)
+
+
+def _fraction(right, sample_weight, xp):
+    """Weighted fraction of the rows where the boolean ``right`` holds."""
+    if sample_weight is None:
+        return float(xp.count_nonzero(right)) / right.shape[0]
+    if xp is np:
+        # np.average sums float32 weights in float64, as scikit-learn's scores do.
+        return float(np.average(right, weights=sample_weight))
+    hits = xp.where(right, sample_weight, 0.0)
+    return float(xp.sum(hits) / xp.sum(sample_weight))
+
+
+def _clipped_log(P, xp):
     # The textbook clips probabilities to [1e-9, 1 - 1e-9] before the log; float32
     # cannot represent 1 - 1e-9, so there the clip widens to the dtype's eps.
-    eps = max(1e-9, float(np.finfo(P.dtype).eps))
-    return np.log(np.clip(P, eps, 1 - eps))
+    eps = max(1e-9, float(xp.finfo(P.dtype).eps))
+    return xp.log(xp.clip(P, eps, 1 - eps))
 
 
 class Loss:
     """What every loss shares: the weighted mean, the gradient, the baseline.
 
-    A loss defines ``terms(Y, P)``, each entry's contribution, which the mean sums
-    over outputs and averages over samples.
+    A loss defines ``terms(Y, P, xp)``, each entry's contribution, which the mean
+    sums over outputs and averages over samples. Every method takes the arrays'
+    namespace ``xp`` (see ``namespaces.py``); None means NumPy.
     """
 
-    def loss(self, Y, P, sample_weight=None):
+    def loss(self, Y, P, sample_weight=None, xp=None):
         """Return the weighted mean loss.
 
         Parameters
         ----------
-        Y : ndarray of shape (n_samples, n_outputs)
+        Y : array of shape (n_samples, n_outputs)
             Targets.
-        P : ndarray of shape (n_samples, n_outputs) or (n_epochs, n_samples, n_outputs)
+        P : array of shape (n_samples, n_outputs) or (n_epochs, n_samples, n_outputs)
             Outputs of the output activation.
-        sample_weight : ndarray of shape (n_samples,), default=None
+        sample_weight : array of shape (n_samples,), default=None
             Weights; ``None`` weighs every sample by one.
+        xp : namespace, default=None
+            The arrays' namespace; None means NumPy.
 
         Returns
         -------
-        loss : float, or ndarray of shape (n_epochs,)
+        loss : float, or array of shape (n_epochs,)
         """
-        total = _weighted_mean(self.terms(Y, P), sample_weight)
-        return float(total) if np.ndim(total) == 0 else total
+        xp = namespace(xp)
+        total = _weighted_mean(self.terms(Y, P, xp), sample_weight, xp)
+        return float(total) if total.ndim == 0 else total
 
-    def gradient(self, Y, P, sample_weight=None):
+    def gradient(self, Y, P, sample_weight=None, xp=None):
         """Return ``dZ = (P - Y) * w / sum(w)``, the gradient at the output logits.
 
         A new array: ``P`` is kept for the epoch's loss (see ``losslog.py``).
 
         Parameters
         ----------
-        Y, P : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), default=None
+        Y, P : array of shape (n_samples, n_outputs)
+        sample_weight : array of shape (n_samples,), default=None
+        xp : namespace, default=None
 
         Returns
         -------
-        dZ : ndarray of shape (n_samples, n_outputs)
+        dZ : array of shape (n_samples, n_outputs)
         """
         dZ = P - Y
         if sample_weight is None:
             dZ /= P.shape[0]
         else:
-            dZ *= (sample_weight / sample_weight.sum())[:, np.newaxis]
+            total = namespace(xp).sum(sample_weight)
+            dZ *= (sample_weight / total)[:, None]
         return dZ
 
-    def baseline(self, Y, sample_weight=None):
+    def baseline(self, Y, sample_weight=None, xp=None):
         """Return the loss of always predicting the weighted mean target.
 
         This is the loss a network reaches with its output biases alone; a loss
@@ -89,15 +115,17 @@ class Loss:
 
         Parameters
         ----------
-        Y : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), default=None
+        Y : array of shape (n_samples, n_outputs)
+        sample_weight : array of shape (n_samples,), default=None
+        xp : namespace, default=None
 
         Returns
         -------
         loss : float
         """
-        mean = np.average(Y, axis=0, weights=sample_weight)
-        return self.loss(Y, np.broadcast_to(mean, Y.shape), sample_weight)
+        xp = namespace(xp)
+        mean = _column_means(Y, sample_weight, xp)
+        return self.loss(Y, xp.broadcast_to(mean, Y.shape), sample_weight, xp)
 
 
 class BinaryCrossEntropy(Loss):
@@ -106,14 +134,15 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     output_activation = "logistic"
 
-    def terms(self, Y, P):
+    def terms(self, Y, P, xp=np):
         """Return ``-[y log p + (1 - y) log(1 - p)]`` for every entry of ``P``."""
-        return -(Y * _clipped_log(P) + (1 - Y) * _clipped_log(1 - P))
+        return -(Y * _clipped_log(P, xp) + (1 - Y) * _clipped_log(1 - P, xp))
 
-    def score(self, Y, P, sample_weight=None):
+    def score(self, Y, P, sample_weight=None, xp=None):
         """Weighted fraction of rows whose every label is predicted right."""
-        right = np.all((P >= 0.5) == (Y > 0.5), axis=1)
-        return float(np.average(right, weights=sample_weight))
+        xp = namespace(xp)
+        right = xp.all((P >= 0.5) == (Y > 0.5), axis=1)
+        return _fraction(right, sample_weight, xp)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -122,14 +151,15 @@ class CategoricalCrossEntropy(Loss):
     name = "categorical_cross_entropy"
     output_activation = "softmax"
 
-    def terms(self, Y, P):
+    def terms(self, Y, P, xp=np):
         """Return ``-y log p`` for every entry of ``P``."""
-        return -(Y * _clipped_log(P))
+        return -(Y * _clipped_log(P, xp))
 
-    def score(self, Y, P, sample_weight=None):
+    def score(self, Y, P, sample_weight=None, xp=None):
         """Weighted fraction of rows whose most probable class is right."""
-        right = P.argmax(axis=1) == Y.argmax(axis=1)
-        return float(np.average(right, weights=sample_weight))
+        xp = namespace(xp)
+        right = xp.argmax(P, axis=1) == xp.argmax(Y, axis=1)
+        return _fraction(right, sample_weight, xp)
 
 
 class SquaredError(Loss):
@@ -143,25 +173,29 @@ class SquaredError(Loss):
     name = "squared_error"
     output_activation = "identity"
 
-    def terms(self, Y, P):
+    def terms(self, Y, P, xp=np):
         """Return ``0.5 * (y - p)**2`` for every entry of ``P``."""
         residuals = P - Y
         return 0.5 * residuals * residuals
 
-    def score(self, Y, P, sample_weight=None):
+    def score(self, Y, P, sample_weight=None, xp=None):
         """Coefficient of determination R², weighted by sample, averaged over outputs.
 
         An output whose targets are constant scores 1 if predicted exactly and 0
         otherwise, as ``sklearn.metrics.r2_score`` has it by default.
         """
-        w = np.ones(len(Y)) if sample_weight is None else sample_weight
-        mean = np.average(Y, axis=0, weights=w)
+        xp = namespace(xp)
+        w = sample_weight
+        if w is None:
+            # NumPy scores float32 targets in float64, as scikit-learn's r2_score.
+            w = np.ones(Y.shape[0]) if xp is np else xp.ones_like(Y[:, 0])
+        mean = _column_means(Y, w, xp)
         residual = w @ (Y - P) ** 2
         total = w @ (Y - mean) ** 2
         constant = total == 0
-        r2 = np.where(constant, 1.0, 1 - residual / np.where(constant, 1, total))
-        r2[constant & (residual > 0)] = 0.0
-        return float(r2.mean())
+        r2 = xp.where(constant, 1.0, 1 - residual / xp.where(constant, 1.0, total))
+        r2 = xp.where(constant & (residual > 0), 0.0, r2)
+        return float(xp.mean(r2))
 
 
 #: Losses by name; each names the output activation it is fused with.

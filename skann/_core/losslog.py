@@ -8,10 +8,13 @@ end of the epoch.
 When nothing needs an epoch's loss at once and every epoch sees the same rows in the
 same order, the outputs of several epochs are held and their losses computed in one
 pass, with the same values. On data as small as the AND gate, where an epoch is a
-few dozen small NumPy calls, this made training about twice as fast.
+few dozen small NumPy calls, this made training about twice as fast. On a device,
+it also spares waiting for each epoch's loss to come back to the host.
 """
 
 import numpy as np
+
+from .namespaces import to_numpy
 
 #: Largest outputs held for losses computed later ...
 DEFERRED_BYTES = 256 * 1024
@@ -31,15 +34,16 @@ class LossLog:
         Whether losses may wait until :meth:`flush`, or until the held outputs
         reach ``DEFERRED_BYTES``; the targets and weights must then be the same
         at every epoch.
+    xp : namespace, default=numpy
+        The outputs' namespace, NumPy's own module for NumPy arrays.
     """
 
-    def __init__(self, loss, epoch_bytes, deferred):
-        self.loss = loss
+    def __init__(self, loss, epoch_bytes, deferred, xp=np):
+        self.loss, self.xp = loss, xp
         self.capacity = 1
         if deferred:
-            self.capacity = int(
-                np.clip(DEFERRED_BYTES // epoch_bytes, 1, DEFERRED_EPOCHS)
-            )
+            epochs = DEFERRED_BYTES // epoch_bytes
+            self.capacity = int(min(max(epochs, 1), DEFERRED_EPOCHS))
         self._outputs, self._penalties = [], []
         self._targets = None
 
@@ -48,8 +52,8 @@ class LossLog:
 
         Parameters
         ----------
-        P, Y : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,) or None
+        P, Y : array of shape (n_samples, n_outputs)
+        sample_weight : array of shape (n_samples,) or None
         penalty : float, default=0.0
             Part of the epoch's loss that is not in the outputs (L2).
 
@@ -71,10 +75,12 @@ class LossLog:
         if not self._outputs:
             return []
         Y, sample_weight = self._targets
+        xp = self.xp
         if len(self._outputs) == 1:
-            values = [self.loss.loss(Y, self._outputs[0], sample_weight)]
+            values = [self.loss.loss(Y, self._outputs[0], sample_weight, xp)]
         else:
-            values = self.loss.loss(Y, np.stack(self._outputs), sample_weight)
+            stacked = xp.stack(self._outputs)
+            values = to_numpy(self.loss.loss(Y, stacked, sample_weight, xp), xp)
         losses = [float(v) + p for v, p in zip(values, self._penalties)]
         self._outputs, self._penalties = [], []
         return losses

@@ -3,14 +3,19 @@
 Hidden layers share one activation; the output layer is logistic, softmax or
 identity, and is differentiated together with its loss (see ``losses.py``).
 
-Every ``W`` and ``b`` is a view into one flat vector, ``params``, and every ``dW`` and
-``db`` a view into ``grads``, laid out alike: an optimizer updates the whole network
-with one vector operation, and L-BFGS sees the vector it expects.
+Every ``W`` and ``b`` lives in one flat vector, ``params``, layer after layer, and
+the gradients are laid out alike in ``grads``: an optimizer updates the whole network
+with one vector operation, and L-BFGS sees the vector it expects. With NumPy every
+``W``, ``b``, ``dW`` and ``db`` is a view into them, made once. The Array API
+standard promises nothing of views, so in its other namespaces the network hands
+each layer its ``W`` and ``b``, read from ``params``, before each pass, and gathers
+``grads`` from the layers' own gradients when asked for it.
 """
 
 import numpy as np
 
 from .layers import Dense
+from .namespaces import all_finite, device_of, from_numpy, itemsize, namespace
 
 #: Largest memory of the activations of one chunk of rows in prediction: a chunk of
 #: this size stays in the caches from one layer to the next, and the memory of a
@@ -23,52 +28,80 @@ class Network:
 
     Parameters
     ----------
-    coefs : list of ndarray
+    coefs : list of arrays
         ``coefs[l]`` of shape ``(n_in, n_out)`` holds the weights of layer ``l``.
         Copied.
-    intercepts : list of ndarray
+    intercepts : list of arrays
         ``intercepts[l]`` of shape ``(n_out,)`` holds its biases. Copied.
     activation : str
         Hidden-layer activation, a key of ``ACTIVATIONS``.
     out_activation : {'logistic', 'softmax', 'identity'}
         Output activation.
+    xp : namespace, default=None
+        The namespace of ``coefs``, ``intercepts`` and every array the network will
+        be given; None means NumPy.
 
     Attributes
     ----------
     layers : list of Dense
-    params : ndarray of shape (n_params,)
-        Layer by layer, ``W`` then ``b``, flattened; every layer's ``Wb`` (and so
-        its ``W`` and ``b``) is a view.
-    grads : ndarray of shape (n_params,)
-        The gradients, laid out as ``params``.
+    params : array of shape (n_params,)
+        Layer by layer, ``W`` then ``b``, flattened; with NumPy every layer's ``Wb``
+        (and so its ``W`` and ``b``) is a view.
+    grads : array of shape (n_params,)
+        The gradients of the last :meth:`backward`, laid out as ``params``. With
+        NumPy the layers write into it; elsewhere each read gathers them anew.
+    xp : namespace
+        ``xp``, NumPy's own module for every namespace of NumPy arrays.
+    device : device or None
+        Where ``params`` lives; None with NumPy.
     """
 
-    def __init__(self, coefs, intercepts, activation, out_activation):
-        dtype = np.result_type(*coefs, *intercepts)
-        arrays = [a for W, b in zip(coefs, intercepts) for a in (W, b)]
-        self.params = np.concatenate([np.ravel(a) for a in arrays], dtype=dtype)
-        self.grads = np.zeros_like(self.params)
+    def __init__(self, coefs, intercepts, activation, out_activation, xp=None):
+        xp = self.xp = namespace(xp)
         # Each b follows its W in the flat vectors: together they are one block.
-        shapes = [(W.shape[0] + 1, W.shape[1]) for W in coefs]
-        blocks = zip(_views(self.params, shapes), _views(self.grads, shapes))
+        self.shapes = [(W.shape[0] + 1, W.shape[1]) for W in coefs]
+        arrays = [a for W, b in zip(coefs, intercepts) for a in (W, b)]
+        if xp is np:
+            dtype = np.result_type(*arrays)
+            self.params = np.concatenate([np.ravel(a) for a in arrays], dtype=dtype)
+            self._grads = np.zeros_like(self.params)
+            gradient_blocks = _views(self._grads, self.shapes, xp)
+        else:
+            dtype = xp.result_type(*arrays)
+            flat = [xp.reshape(xp.astype(a, dtype, copy=False), (-1,)) for a in arrays]
+            self.params = xp.concat(flat)
+            gradient_blocks = [None] * len(coefs)
+        blocks = zip(_views(self.params, self.shapes, xp), gradient_blocks)
         last = len(coefs) - 1
         self.layers = [
-            Dense(Wb, dWb, out_activation if i == last else activation, i == last)
+            Dense(Wb, dWb, out_activation if i == last else activation, i == last, xp)
             for i, (Wb, dWb) in enumerate(blocks)
         ]
+        self.device = device_of(self.params, xp)
         self.activation = activation
         self.out_activation = out_activation
 
     @classmethod
     def initialize(
-        cls, layer_sizes, activation, out_activation, init_scale, rng, dtype=np.float64
+        cls,
+        layer_sizes,
+        activation,
+        out_activation,
+        init_scale,
+        rng,
+        dtype=None,
+        *,
+        xp=None,
+        device=None,
     ):
         """Draw a new network as the seed does.
 
         Biases start at zero; each ``W`` is ``rng.randn(n_out, n_in) * scale``,
         drawn layer by layer from the input onwards and stored transposed. With
         ``rng = np.random.RandomState(42)`` and ``init_scale=0.1`` this reproduces
-        the draws of the seed, which seeds NumPy's global generator with 42.
+        the draws of the seed, which seeds NumPy's global generator with 42. The
+        draws are NumPy's in every namespace, moved to ``xp`` and ``device`` once
+        drawn, so that the same ``rng`` gives the same network everywhere.
 
         Parameters
         ----------
@@ -82,8 +115,12 @@ class Network:
             ``sqrt(2 / (fan_in + fan_out))`` for every other layer.
         rng : numpy.random.RandomState
             Source of the draws.
-        dtype : numpy dtype, default=np.float64
-            Floating dtype of every parameter.
+        dtype : floating dtype of ``xp``, default=None
+            Dtype of every parameter; None means ``xp.float64``.
+        xp : namespace, default=None
+            Namespace of the parameters; None means NumPy.
+        device : device of ``xp``, default=None
+            Where the parameters live; None means the namespace's default.
 
         Returns
         -------
@@ -94,35 +131,42 @@ class Network:
         ValueError
             If ``init_scale`` draws weights too large for ``dtype``.
         """
+        xp = namespace(xp)
+        dtype = xp.float64 if dtype is None else dtype
         coefs, intercepts = [], []
         for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
             into_hidden = len(coefs) < len(layer_sizes) - 2
             scale = _scale(init_scale, activation if into_hidden else None, n_in, n_out)
             with np.errstate(over="ignore"):
-                W = (rng.randn(n_out, n_in) * scale).astype(dtype)
-            if not np.isfinite(W).all():
+                W = from_numpy(rng.randn(n_out, n_in) * scale, xp, dtype, device)
+            if not all_finite(W, xp):
                 raise ValueError(
                     f"init_scale={init_scale!r} draws initial weights beyond the "
-                    f"largest {np.dtype(dtype).name}, {np.finfo(dtype).max:.3g}; "
+                    f"largest {_dtype_name(dtype, xp)}, {xp.finfo(dtype).max:.3g}; "
                     "choose a smaller init_scale, such as 'auto'."
                 )
             coefs.append(W.T)
-            intercepts.append(np.zeros(n_out, dtype=dtype))
-        return cls(coefs, intercepts, activation, out_activation)
+            intercepts.append(from_numpy(np.zeros(n_out), xp, dtype, device))
+        return cls(coefs, intercepts, activation, out_activation, xp)
 
     @classmethod
-    def frozen(cls, coefs, intercepts, activation, out_activation):
+    def frozen(cls, coefs, intercepts, activation, out_activation, xp=None):
         """A network over the given arrays as they are, for prediction only.
 
         Unlike the constructor it copies nothing and allocates no gradients, so a
         prediction costs the activations of its rows, not a copy of the model.
-        ``params`` and ``grads`` are None.
+        ``params`` is None.
         """
         network = cls.__new__(cls)
-        network.params = network.grads = None
+        xp = network.xp = namespace(xp)
+        network.params = network._grads = None
+        network.shapes = [(W.shape[0] + 1, W.shape[1]) for W in coefs]
+        network.device = device_of(coefs[0], xp)
         last = len(coefs) - 1
         network.layers = [
-            Dense.frozen(W, b, out_activation if i == last else activation, i == last)
+            Dense.frozen(
+                W, b, out_activation if i == last else activation, i == last, xp
+            )
             for i, (W, b) in enumerate(zip(coefs, intercepts))
         ]
         network.activation = activation
@@ -132,12 +176,24 @@ class Network:
     @property
     def coefs(self):
         """Every layer's ``W``."""
+        self._bind()
         return [layer.W for layer in self.layers]
 
     @property
     def intercepts(self):
         """Every layer's ``b``."""
+        self._bind()
         return [layer.b for layer in self.layers]
+
+    @property
+    def grads(self):
+        """The gradients of the last :meth:`backward`, laid out as ``params``."""
+        if self.xp is np:
+            return self._grads
+        xp = self.xp
+        return xp.concat(
+            [g for la in self.layers for g in (xp.reshape(la.dW, (-1,)), la.db)]
+        )
 
     @property
     def dtype(self):
@@ -146,7 +202,9 @@ class Network:
 
     def get_state(self):
         """Return a copy of every parameter, for :meth:`set_state`."""
-        return self.params.copy()
+        if self.xp is np:
+            return self.params.copy()
+        return self.xp.asarray(self.params, copy=True)
 
     def set_state(self, state):
         """Restore the parameters saved by :meth:`get_state`."""
@@ -157,15 +215,17 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray or scipy.sparse matrix of shape (n_samples, n_features)
+        X : array or scipy.sparse matrix of shape (n_samples, n_features)
         keep : bool, default=True
             Whether the layers remember their inputs and activations for
             :meth:`backward`; prediction keeps nothing.
 
         Returns
         -------
-        P : ndarray of shape (n_samples, n_outputs)
+        P : array of shape (n_samples, n_outputs)
         """
+        if self.xp is not np:
+            self._bind()
         A = X
         for layer in self.layers:
             A = layer.forward(A, keep)
@@ -176,7 +236,7 @@ class Network:
 
         Parameters
         ----------
-        dZ : ndarray of shape (n_samples, n_outputs)
+        dZ : array of shape (n_samples, n_outputs)
             Gradient of the loss with respect to the output logits (see
             ``losses.py``); it may be overwritten.
         """
@@ -185,7 +245,8 @@ class Network:
         layers = self.layers
         for i in range(len(layers) - 1, 0, -1):
             below = layers[i - 1]
-            dZ = below.activation.derivative(below.A, layers[i].backward(dZ))
+            dA = layers[i].backward(dZ)
+            dZ = below.activation.derivative(below.A, dA, self.xp)
         layers[0].backward(dZ, propagate=False)
 
     def rows_per_chunk(self, limit_bytes):
@@ -194,18 +255,33 @@ class Network:
         Prediction runs a chunk of rows at a time, so its memory stays bounded
         whatever the number of rows. At least 1.
         """
-        row_bytes = sum(layer.b.size for layer in self.layers) * self.dtype.itemsize
-        return max(1, int(limit_bytes // row_bytes))
+        units = sum(n_out for _, n_out in self.shapes)
+        return max(1, int(limit_bytes // (units * itemsize(self.dtype, self.xp))))
+
+    def _bind(self):
+        """Outside NumPy, hand each layer ``W`` and ``b`` as ``params`` holds them.
+
+        A frozen network has no ``params``: its layers hold the fitted arrays.
+        """
+        if self.xp is not np and self.params is not None:
+            blocks = _views(self.params, self.shapes, self.xp)
+            for layer, Wb in zip(self.layers, blocks):
+                layer.bind(Wb)
 
 
-def _views(flat, shapes):
-    """Split ``flat`` into consecutive views of the given shapes."""
+def _views(flat, shapes, xp):
+    """Split ``flat`` into consecutive blocks of the given shapes (views in NumPy)."""
     views, start = [], 0
     for shape in shapes:
         size = shape[0] * shape[1]
-        views.append(flat[start : start + size].reshape(shape))
+        views.append(xp.reshape(flat[start : start + size], shape))
         start += size
     return views
+
+
+def _dtype_name(dtype, xp):
+    """``float32``, say, whatever the namespace's way of naming its dtypes."""
+    return np.dtype(dtype).name if xp is np else str(dtype).rsplit(".", 1)[-1]
 
 
 def _scale(init_scale, activation, n_in, n_out):

@@ -6,8 +6,6 @@ L2 penalty's gradient. Training steps (``training.py``) and L-BFGS (``lbfgs.py``
 go through :func:`gradients`.
 """
 
-import numpy as np
-
 from .penalty import add_l2_gradient, l2_penalty
 
 
@@ -18,21 +16,23 @@ def gradients(network, loss, X, Y, sample_weight, alpha=0.0):
     ----------
     network : Network
     loss : a loss of ``LOSSES``, fused with ``network.out_activation``
-    X : ndarray or scipy.sparse matrix of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,) or None
+    X : array or scipy.sparse matrix of shape (n_samples, n_features)
+    Y : array of shape (n_samples, n_outputs)
+    sample_weight : array of shape (n_samples,) or None
+        Arrays of the network's namespace.
     alpha : float, default=0.0
         L2 penalty on the weights.
 
     Returns
     -------
-    P : ndarray of shape (n_samples, n_outputs)
+    P : array of shape (n_samples, n_outputs)
         The output at the current parameters, from which the loss follows.
     """
     P = network.forward(X)
-    network.backward(loss.gradient(Y, P, sample_weight))
+    network.backward(loss.gradient(Y, P, sample_weight, network.xp))
     if alpha:
-        add_l2_gradient(network, alpha, total_weight(X, sample_weight))
+        total = total_weight(X, sample_weight, network.xp)
+        add_l2_gradient(network, alpha, total)
     return P
 
 
@@ -50,12 +50,13 @@ def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
         The loss, penalty included.
     """
     P = gradients(network, loss, X, Y, sample_weight, alpha)
-    value = loss.loss(Y, P, sample_weight)
+    value = loss.loss(Y, P, sample_weight, network.xp)
     if alpha:
-        value += l2_penalty(network, alpha, total_weight(X, sample_weight))
+        total = total_weight(X, sample_weight, network.xp)
+        value += l2_penalty(network, alpha, total)
     return value
 
 
-def total_weight(X, sample_weight):
-    """Sum of the sample weights; the number of samples when unweighted."""
-    return X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+def total_weight(X, sample_weight, xp):
+    """Sum of the sample weights (of namespace ``xp``); ``X``'s rows if unweighted."""
+    return X.shape[0] if sample_weight is None else float(xp.sum(sample_weight))

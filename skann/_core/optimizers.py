@@ -1,8 +1,9 @@
 """Optimizers: each owns its learning rate and applies its rule in ``update``.
 
-``update(params, grads)`` takes the network's flat vectors (see ``network.py``):
-every ``W`` and ``b`` is a view into ``params``, so one vector operation applies the
-rule to all of them at once. An optimizer holds only its own state (learning rate,
+``update(params, grads)`` takes the network's flat vectors (see ``network.py``), so
+one vector operation applies the rule to every ``W`` and ``b`` at once; the updates
+are in place, with the in-place operators of the Array API standard, in whatever
+namespace the vectors live. An optimizer holds only its own state (learning rate,
 velocity, moments); it never prints and never decides when training stops. Its state
 can be read and restored (``get_state`` / ``set_state``), so that training can resume
 where it stopped.
@@ -12,7 +13,7 @@ Adding an optimizer is one subclass of :class:`GradientDescent` with its own
 options.
 """
 
-import numpy as np
+from .namespaces import namespace
 
 
 class GradientDescent:
@@ -22,12 +23,16 @@ class GradientDescent:
     ----------
     lr : float
         Learning rate.
+    xp : namespace, default=None
+        Namespace of the parameters, in which the optimizer keeps its state; None
+        means NumPy.
     """
 
     name = "gd"
 
-    def __init__(self, lr):
+    def __init__(self, lr, *, xp=None):
         self.lr = lr
+        self.xp = namespace(xp)
 
     def update(self, params, grads):
         """Apply one step to every parameter, in place."""
@@ -55,12 +60,14 @@ class Momentum(GradientDescent):
         Fraction of the previous velocity kept at each step.
     nesterov : bool, default=False
         Whether to take Nesterov's step.
+    xp : namespace, default=None
+        Namespace of the parameters; None means NumPy.
     """
 
     name = "momentum"
 
-    def __init__(self, lr, momentum=0.9, nesterov=False):
-        super().__init__(lr)
+    def __init__(self, lr, momentum=0.9, nesterov=False, *, xp=None):
+        super().__init__(lr, xp=xp)
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = None
@@ -68,7 +75,7 @@ class Momentum(GradientDescent):
     def update(self, params, grads):
         """Apply one step to every parameter, in place."""
         if self.velocity is None:
-            self.velocity = np.zeros_like(params)
+            self.velocity = self.xp.zeros_like(params)
         v = self.velocity
         v *= self.momentum
         v -= self.lr * grads
@@ -100,12 +107,14 @@ class Adam(GradientDescent):
         Decay rates of the first and second moment estimates.
     epsilon : float, default=1e-8
         Keeps the step finite where the second moment is zero.
+    xp : namespace, default=None
+        Namespace of the parameters; None means NumPy.
     """
 
     name = "adam"
 
-    def __init__(self, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(lr)
+    def __init__(self, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8, *, xp=None):
+        super().__init__(lr, xp=xp)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -115,8 +124,9 @@ class Adam(GradientDescent):
 
     def update(self, params, grads):
         """Apply one step to every parameter, in place."""
+        xp = self.xp
         if self.m is None:
-            self.m, self.s = np.zeros_like(params), np.zeros_like(params)
+            self.m, self.s = xp.zeros_like(params), xp.zeros_like(params)
         self.t += 1
         m, s = self.m, self.s
         m *= self.beta_1
@@ -124,7 +134,7 @@ class Adam(GradientDescent):
         s *= self.beta_2
         s += (1 - self.beta_2) * grads**2
         step = self.lr * (1 - self.beta_2**self.t) ** 0.5 / (1 - self.beta_1**self.t)
-        params -= step * m / (np.sqrt(s) + self.epsilon)
+        params -= step * m / (xp.sqrt(s) + self.epsilon)
 
     def get_state(self):
         """Return the step count and both moment estimates."""

@@ -6,16 +6,18 @@ and returns a :class:`TrainingResult`; L-BFGS (``lbfgs.py``) returns one too.
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 
 @dataclass
 class Dataset:
-    """Inputs, targets (``(n_samples, n_outputs)``) and optional sample weights."""
+    """Inputs, targets (``(n_samples, n_outputs)``) and optional sample weights.
+
+    Arrays of the namespace and on the device of the network they train or score;
+    ``X`` may also be a SciPy sparse matrix when that namespace is NumPy.
+    """
 
     X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray = None
+    Y: object
+    sample_weight: object = None
 
 
 @dataclass

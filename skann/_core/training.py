@@ -8,10 +8,13 @@ computed before its updates, as in the seed's ``costs``; with several batches it
 their weighted mean (see ``losslog.py``).
 """
 
+import math
+
 import numpy as np
 
 from .batches import Batches
 from .losslog import LossLog
+from .namespaces import all_finite, itemsize
 from .objective import gradients, total_weight
 from .penalty import l2_penalty
 from .plan import TrainingResult
@@ -33,15 +36,15 @@ def run_epoch(network, loss, optimizer, batches, alpha=0.0):
 
     Returns
     -------
-    P : ndarray of shape (n_samples, n_outputs)
+    P : array of shape (n_samples, n_outputs)
         Each batch's output before its update, in the order of ``batches.Y``.
     penalty : float
         Mean of the batches' L2 penalties before their updates, weighted by their
         total sample weights.
     """
-    outputs, penalty = [], 0.0
+    outputs, penalty, xp = [], 0.0, network.xp
     for X, Y, w in batches:
-        if w is not None and not w.sum() > 0:
+        if w is not None and not xp.sum(w) > 0:
             outputs.append(network.forward(X))  # the epoch's loss needs its rows
             continue
         if alpha:
@@ -50,9 +53,12 @@ def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     if alpha:
         # Batch b's penalty is divided by its total weight W_b, and the epoch's
         # mean weighs it by W_b: what remains is their sum over the epoch's weight.
-        penalty /= total_weight(batches.Y, batches.sample_weight)
-    P = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-    return P, penalty
+        penalty /= total_weight(batches.Y, batches.sample_weight, xp)
+    if len(outputs) == 1:
+        return outputs[0], penalty
+    if xp is np:  # NumPy 1.x names the standard's concat concatenate
+        return np.concatenate(outputs), penalty
+    return xp.concat(outputs), penalty
 
 
 def train(network, loss, optimizer, data, plan):
@@ -64,7 +70,7 @@ def train(network, loss, optimizer, data, plan):
     loss : a loss of ``LOSSES``, fused with ``network.out_activation``
     optimizer : an optimizer of ``OPTIMIZERS``
     data : Dataset
-        Training data.
+        Training data, arrays of the network's namespace (sparse X: NumPy only).
     plan : Plan
 
     Returns
@@ -77,17 +83,21 @@ def train(network, loss, optimizer, data, plan):
         If training diverges (see ``stopping.DivergenceMonitor``); the network is
         then unusable and should be discarded.
     """
-    batches = Batches(data, plan.batch_size, plan.rng)
+    xp = network.xp
+    _check_namespace(optimizer, xp)
+    batches = Batches(data, plan.batch_size, plan.rng, xp)
     result = TrainingResult()
     if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
-    record = _Recorder(loss.baseline(data.Y, data.sample_weight), plan, result)
+    baseline = loss.baseline(data.Y, data.sample_weight, xp)
+    record = _Recorder(baseline, plan, result)
     # Losses may wait when nothing in the loop needs them at once.
     waits = plan.on_epoch is None and plan.plateau is None and plan.validation is None
-    epoch_bytes = data.Y.size * network.dtype.itemsize
-    log = LossLog(loss, epoch_bytes, deferred=waits and not batches.shuffled)
+    epoch_bytes = math.prod(data.Y.shape) * itemsize(network.dtype, xp)
+    log = LossLog(loss, epoch_bytes, waits and not batches.shuffled, xp)
     # Overflow on the way to a non-finite loss is expected when training diverges;
-    # it is reported once, as a DivergenceError, instead of as NumPy warnings.
+    # it is reported once, as a DivergenceError, instead of as NumPy warnings (the
+    # other namespaces do not warn).
     with (
         np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         deferred_interrupt() as interrupt,
@@ -101,7 +111,7 @@ def train(network, loss, optimizer, data, plan):
             if _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
                 break
         record(log.flush(), optimizer)
-        if not np.isfinite(network.params).all():
+        if not all_finite(network.params, xp):
             what = "the weights stopped being finite"
             raise diverged(result.n_iter, what, optimizer.lr, plan.alpha)
     if plan.plateau is not None and plan.plateau.best_state is not None:
@@ -151,9 +161,19 @@ def _end_epoch(epoch, network, loss, optimizer, plan, result, interrupt):
 def _validate(network, loss, validation, result):
     """Score the held-out data; record and return its loss."""
     P = network.forward(validation.X)
-    value = loss.loss(validation.Y, P, validation.sample_weight)
+    Y, w, xp = validation.Y, validation.sample_weight, network.xp
+    value = loss.loss(Y, P, w, xp)
     result.validation_loss_curve.append(value)
-    result.validation_scores.append(
-        loss.score(validation.Y, P, validation.sample_weight)
-    )
+    result.validation_scores.append(loss.score(Y, P, w, xp))
     return value
+
+
+def _check_namespace(optimizer, xp):
+    """Raise unless ``optimizer`` keeps its state in the network's namespace."""
+    theirs = getattr(optimizer, "xp", np)
+    if theirs is not xp:
+        raise ValueError(
+            f"The optimizer keeps its state in {theirs.__name__} but the network's "
+            f"parameters are in {xp.__name__}; give the optimizer the network's "
+            "namespace as xp."
+        )
