@@ -36,7 +36,7 @@ from ._core.activations import ACTIVATIONS
 from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
 from ._core.losses import LOSSES
-from ._core.network import CHUNK_BYTES, Network
+from ._core.network import CHUNK_BYTES, Network, input_rms
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset, Plan
 from ._core.schedules import SCHEDULES
@@ -160,7 +160,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "init_scale": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "init_scale": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "data"}),
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
@@ -306,7 +309,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         sample_weight = self._sample_weight(X, y, strata, sample_weight)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        network = self._start_network(layer_sizes, X.dtype, rng, continuing)
+        network = self._start_network(layer_sizes, X.dtype, rng, continuing, X)
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ self.n_iter_)
@@ -362,8 +365,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         self._warn_about_stopping(result, incremental)
         self._warn_about_problems(found, result)
 
-    def _start_network(self, layer_sizes, dtype, rng, continuing):
-        """A copy of the fitted network to continue, or a new one drawn from rng."""
+    def _start_network(self, layer_sizes, dtype, rng, continuing, X):
+        """A copy of the fitted network to continue, or a new one drawn from rng
+        (``init_scale='data'`` scales the first layer to the training inputs ``X``)."""
         if not continuing:
             return Network.initialize(
                 layer_sizes,
@@ -372,6 +376,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 self.init_scale,
                 rng,
                 dtype=dtype,
+                input_rms=input_rms(X) if self.init_scale == "data" else 1.0,
             )
         if self._layer_sizes() != layer_sizes:
             raise ValueError(
@@ -608,7 +613,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             if lbfgs
             else f"a smaller learning rate than lr={self.lr!r}"
         )
-        other_scale = "0.1" if self.init_scale == "auto" else "'auto'"
+        other_scale = "0.1" if self.init_scale in ("auto", "data") else "'auto'"
         warnings.warn(
             head
             + "; ".join(found)
