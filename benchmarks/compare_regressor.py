@@ -62,7 +62,14 @@ def skann_from_mlp_init(hidden, batch_size, lr, epochs, X, y):
     """
     probe = mlp(hidden, batch_size, 1e-300, 1, X.shape[0]).fit(X, y)
     reg = ANNRegressor(
-        hidden, lr=1e-300, epochs=1, batch_size=batch_size, shuffle=False
+        hidden,
+        solver="gd",
+        lr=1e-300,
+        epochs=1,
+        batch_size=batch_size,
+        shuffle=False,
+        alpha=0.0,
+        tol=None,
     ).fit(X, y)
     reg.coefs_ = [W.astype(X.dtype) for W in probe.coefs_]
     reg.intercepts_ = [b.astype(X.dtype) for b in probe.intercepts_]

@@ -23,7 +23,7 @@ import numpy as np
 import threadpoolctl
 
 import skann._threads
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 from skann._threads import THREADED_FROM, largest_product
 
 #: (rows per step, features, hidden units): largest products from 1e5 to 1e8.
@@ -54,7 +54,8 @@ def epoch_seconds(n_rows, n_features, hidden, n_threads, epochs, reps):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n_rows, n_features))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    clf = ANNClassifier(hidden, epochs=epochs, lr=0.01, random_state=0)
+    settings = {**TEXTBOOK, "hidden_size": hidden, "epochs": epochs, "lr": 0.01}
+    clf = ANNClassifier(**settings, random_state=0)
     best = {1: np.inf, n_threads: np.inf}
     # Below THREADED_FROM skann limits BLAS to one thread by itself; that limit is
     # lifted here, to time what every thread would do.

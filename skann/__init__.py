@@ -3,7 +3,14 @@
 from ._classifier import ANNClassifier
 from ._display import LossCurveDisplay
 from ._regressor import ANNRegressor
+from ._textbook import TEXTBOOK
 
 __version__ = "0.1.0"
 
-__all__ = ["ANNClassifier", "ANNRegressor", "LossCurveDisplay", "__version__"]
+__all__ = [
+    "ANNClassifier",
+    "ANNRegressor",
+    "LossCurveDisplay",
+    "TEXTBOOK",
+    "__version__",
+]

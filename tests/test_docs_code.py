@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 INCLUDE = re.compile(
@@ -52,7 +52,10 @@ def code_objects(module, name):
 
 
 def representative_fits():
-    """Each solver; binary, multiclass and multilabel; batches, schedules, L2..."""
+    """Each solver; binary, multiclass and multilabel; batches, schedules, L2...
+
+    Each run starts from the textbook's settings, which the user guide follows.
+    """
     X, y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=0)
     binary = (y > 0).astype(int)
     multilabel = np.column_stack([y == 0, y == 1]).astype(int)
@@ -68,7 +71,8 @@ def representative_fits():
         (dict(epochs=5, activation="identity", alpha=0.5, batch_size=50), binary),
     ]
     for params, target in runs:
-        clf = ANNClassifier(8, random_state=0, **params).fit(X, target)
+        settings = {**TEXTBOOK, "hidden_size": 8, **params}
+        clf = ANNClassifier(**settings, random_state=0).fit(X, target)
         clf.predict(X)
         clf.predict_proba(X)
 

@@ -65,7 +65,14 @@ def ann_from_mlp_init(X, y, batch_size):
     """
     probe = fit_quietly(mlp_regressor(1e-300, 1, batch_size), X, y)
     reg = ANNRegressor(
-        HIDDEN, lr=1e-300, epochs=1, batch_size=batch_size, shuffle=False
+        HIDDEN,
+        solver="gd",
+        lr=1e-300,
+        epochs=1,
+        batch_size=batch_size,
+        shuffle=False,
+        alpha=0.0,
+        tol=None,
     ).fit(X, y)
     reg.coefs_ = [W.copy() for W in probe.coefs_]
     reg.intercepts_ = [b.copy() for b in probe.intercepts_]
