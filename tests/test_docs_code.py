@@ -63,7 +63,17 @@ def representative_fits():
         (dict(epochs=30), binary),
         (dict(epochs=5, solver="momentum", batch_size=32, lr=0.05), y),
         (dict(epochs=5, solver="momentum", nesterov=True, lr=0.05), y),
-        (dict(epochs=5, solver="adam", batch_size=32, lr=0.01, alpha=0.1), multilabel),
+        (
+            dict(
+                epochs=5,
+                solver="adam",
+                batch_size=32,
+                lr=0.01,
+                alpha=0.1,
+                init_scale="data",
+            ),
+            multilabel,
+        ),
         (dict(epochs=10, solver="lbfgs", alpha=0.01), y),
         (dict(epochs=5, lr_schedule="invscaling", activation="tanh"), y),
         (dict(epochs=30, lr_schedule="adaptive", tol=1.0, activation="logistic"), y),
