@@ -42,7 +42,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 AND_Y = np.array([0, 0, 0, 1])
@@ -133,7 +133,14 @@ def skann_from_mlp_init(hidden, batch_size, lr, epochs, X, y):
     X_probe, y_probe = X[rows], y[rows]
     probe = mlp(hidden, batch_size, 1e-300, 1, X_probe.shape[0]).fit(X_probe, y_probe)
     clf = ANNClassifier(
-        hidden, lr=1e-300, epochs=1, batch_size=batch_size, shuffle=False, solver="gd"
+        hidden,
+        lr=1e-300,
+        epochs=1,
+        batch_size=batch_size,
+        shuffle=False,
+        solver="gd",
+        alpha=0.0,
+        tol=None,
     ).fit(X_probe, y_probe)
     clf.coefs_ = [W.copy() for W in probe.coefs_]
     clf.intercepts_ = [b.copy() for b in probe.intercepts_]
@@ -414,7 +421,7 @@ def run_seed_demo(reps):
     skann_s, seed_s = [], []
     for _ in range(reps):
         with contextlib.redirect_stdout(io.StringIO()):
-            clf = ANNClassifier(4, lr=0.1, epochs=10000, random_state=42, verbose=1)
+            clf = ANNClassifier(**TEXTBOOK, random_state=42, verbose=1)
             skann_s.append(timed_fit(clf, AND_X, AND_Y))
             start = time.perf_counter()
             costs = seed_simple_ann(AND_X.T, Y, 10000, verbose=True)
@@ -434,7 +441,8 @@ def run_predict_memory(n_rows):
     rng = np.random.default_rng(0)
     X_fit = rng.standard_normal((2000, 100), dtype=np.float32)
     y_fit = (X_fit[:, 0] > 0).astype(int)
-    clf = ANNClassifier(256, lr=0.1, epochs=5, random_state=0).fit(X_fit, y_fit)
+    settings = {**TEXTBOOK, "hidden_size": 256, "epochs": 5}
+    clf = ANNClassifier(**settings, random_state=0).fit(X_fit, y_fit)
     X = rng.standard_normal((n_rows, 100), dtype=np.float32)
     tracemalloc.start()
     start = time.perf_counter()

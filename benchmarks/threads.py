@@ -32,7 +32,7 @@ from compare import describe_machine, mlp, skann_from_mlp_init
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.preprocessing import StandardScaler
 
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 
 #: (rows per step, features, hidden units): largest products from 1e5 to 1e9.
 SHAPES = [
@@ -72,9 +72,8 @@ def epoch_seconds(n_rows, n_features, hidden, n_threads, epochs, reps):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n_rows, n_features))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    clf = ANNClassifier(
-        hidden, solver="gd", batch_size=None, epochs=epochs, lr=0.01, random_state=0
-    )
+    settings = {**TEXTBOOK, "hidden_size": hidden, "epochs": epochs, "lr": 0.01}
+    clf = ANNClassifier(**settings, random_state=0)
     best = {1: np.inf, n_threads: np.inf}
     clf.fit(X, y)  # warm-up: thread pools, page faults
     for _ in range(reps):

@@ -23,7 +23,7 @@ from sklearn.inspection import DecisionBoundaryDisplay
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 
 rng = np.random.RandomState(0)
 X_xor = rng.uniform(-1, 1, size=(200, 2))
@@ -36,7 +36,8 @@ datasets = {"XOR": (X_xor, y_xor), "moons": (X_moons, y_moons)}
 # -------------------
 #
 # Each network sits behind a :class:`~sklearn.preprocessing.StandardScaler` and runs
-# 2000 epochs of full-batch gradient descent. The display evaluates the fitted
+# 2000 epochs of full-batch gradient descent at ``lr=1.0``, from the textbook's
+# settings (``skann.TEXTBOOK``). The display evaluates the fitted
 # pipeline on a grid over the data and shades it by the predicted probability of
 # class 1; the boundary is where that probability crosses 0.5.
 hidden_sizes = [1, 2, 16]
@@ -47,7 +48,9 @@ for row, (name, (X, y)) in zip(axes, datasets.items()):
     for ax, hidden_size in zip(row, hidden_sizes):
         clf = make_pipeline(
             StandardScaler(),
-            ANNClassifier(hidden_size=hidden_size, lr=1.0, epochs=2000, random_state=0),
+            ANNClassifier(**TEXTBOOK, random_state=0).set_params(
+                hidden_size=hidden_size, lr=1.0, epochs=2000
+            ),
         )
         clf.fit(X, y)
         DecisionBoundaryDisplay.from_estimator(

@@ -31,7 +31,14 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 # With and without early stopping
 # -------------------------------
 params = dict(
-    hidden_size=128, solver="adam", lr=0.001, batch_size=32, epochs=300, random_state=0
+    hidden_size=128,
+    solver="adam",
+    lr=0.001,
+    batch_size=32,
+    epochs=300,
+    alpha=0.0,
+    tol=None,
+    random_state=0,
 )
 stopped = ANNClassifier(
     **params, early_stopping=True, validation_fraction=0.2, n_iter_no_change=20

@@ -19,14 +19,21 @@ from skann import ANNClassifier
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
-common = dict(hidden_size=32, epochs=60, init_scale="auto", random_state=0)
+common = dict(
+    hidden_size=32,
+    epochs=60,
+    init_scale="auto",
+    alpha=0.0,
+    tol=None,
+    random_state=0,
+)
 
 # %%
 # One model per solver
 # --------------------
 # The learning rates are typical for each solver on standardised data.
 solvers = {
-    "gd, full batch (the textbook)": dict(solver="gd", lr=0.5),
+    "gd, full batch (the textbook)": dict(solver="gd", lr=0.5, batch_size=None),
     "gd, batches of 64": dict(solver="gd", lr=0.1, batch_size=64),
     "momentum, batches of 64": dict(solver="momentum", lr=0.02, batch_size=64),
     "Nesterov, batches of 64": dict(

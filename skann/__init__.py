@@ -4,6 +4,7 @@ from ._classifier import ANNClassifier
 from ._display import LossCurveDisplay
 from ._mlp import from_mlp, mlp_param_grid, mlp_params
 from ._regressor import ANNRegressor
+from ._textbook import TEXTBOOK
 
 __version__ = "0.1.0"
 
@@ -11,6 +12,7 @@ __all__ = [
     "ANNClassifier",
     "ANNRegressor",
     "LossCurveDisplay",
+    "TEXTBOOK",
     "__version__",
     "from_mlp",
     "mlp_param_grid",

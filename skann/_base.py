@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_random_state
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
-from ._core.network import Network
+from ._core.network import Network, input_rms
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
 from ._core.schedules import SCHEDULES
@@ -59,7 +59,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "init_scale": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "init_scale": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "data"}),
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
@@ -236,7 +239,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         Y = self._training_targets(Y, X.dtype, sample_weight, continuing)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        network = self._start_network(layer_sizes, X.dtype, rng, previous)
+        network = self._start_network(layer_sizes, X.dtype, rng, previous, X)
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
@@ -282,8 +285,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
         return training_data(self, X, y, reset)
 
-    def _start_network(self, layer_sizes, dtype, rng, previous):
-        """A copy of ``previous``'s network to continue, or a new one drawn from rng."""
+    def _start_network(self, layer_sizes, dtype, rng, previous, X):
+        """A copy of ``previous``'s network to continue, or a new one drawn from rng
+        (``init_scale='data'`` scales the first layer to the training inputs ``X``)."""
         if previous is None:
             check_network_fits(layer_sizes, self.hidden_size, dtype)
             try:
@@ -294,6 +298,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     self.init_scale,
                     rng,
                     dtype=dtype,
+                    input_rms=input_rms(X) if self.init_scale == "data" else 1.0,
                 )
             except MemoryError as err:  # where the memory available is not known
                 what = "the memory that could be allocated"

@@ -81,11 +81,19 @@ def _check_class_order(classes, label_type, refuse):
 class ANNClassifier(ClassifierMixin, BaseANN):
     """Neural-network classifier: the textbook "ANN from scratch", scikit-learn style.
 
-    A fully connected network trained on the cross-entropy. With its defaults it is
-    the textbook network: one hidden layer of 4 ReLU units, a sigmoid output, binary
-    cross-entropy, weights drawn as ``randn * 0.1``, zero biases and 10000 epochs of
-    full-batch gradient descent at ``lr=0.1``. Everything else (minibatches, momentum,
-    Adam, L-BFGS, schedules, L2, early stopping, class weights) is opt-in.
+    A fully connected network trained on the cross-entropy. Its defaults were
+    chosen by measurement, against MLPClassifier at its own, on raw and scaled,
+    small and large, dense and sparse data sets (``benchmarks/README.md`` in the
+    source tree): one hidden layer of 100 ReLU units, He's initial weights scaled
+    to the inputs (``init_scale='data'``), Adam at ``lr=0.001`` on shuffled
+    minibatches of 64 rows, an L2 penalty ``alpha=0.1``, and at most 400 epochs,
+    ending once the training loss has not improved by ``tol=1e-4`` for 20 epochs.
+
+    The textbook's network is one argument away: ``ANNClassifier(**TEXTBOOK)``
+    (:data:`skann.TEXTBOOK`) trains one hidden layer of 4 ReLU units from weights
+    drawn as ``randn * 0.1`` and zero biases, with 10000 epochs of full-batch
+    gradient descent at ``lr=0.1``, no penalty and no stop. Momentum, L-BFGS,
+    schedules, early stopping and class weights are opt-in.
 
     Binary targets get one logistic output unit; multiclass targets get one softmax
     unit per class with the categorical cross-entropy; multilabel indicator targets
@@ -93,31 +101,37 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     Parameters
     ----------
-    hidden_size : int or tuple of int, default=4
+    hidden_size : int or tuple of int, default=100
         Units of the hidden layer, or of each hidden layer in turn.
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation of the hidden layers.
-    lr : float, default=0.1
+    lr : float, default=0.001
         Learning rate (the initial one, under a schedule). Not used by 'lbfgs'.
-    epochs : int, default=10000
+    epochs : int, default=400
         Largest number of passes over the training data; for 'lbfgs', of
         iterations.
-    init_scale : float or 'auto', default=0.1
+    init_scale : float, 'auto' or 'data', default='data'
         Standard deviation of the initial weights, ``W = randn(n_out, n_in) *
         init_scale``. 'auto' uses He's ``sqrt(2 / n_in)`` for the weights into ReLU
-        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others.
+        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data'
+        is 'auto' with the first layer's scale divided by the root mean square of
+        the training inputs' entries where it exceeds 1, so that features in large
+        units (raw pixels, areas) start the hidden units where scaled features
+        would; it is 'auto' for scaled or sparse inputs.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the shuffles and the validation split.
-        ``random_state=42`` reproduces the textbook, which seeds NumPy's global
-        generator with 42.
+        Seeds the initial weights, the shuffles and the validation split. With
+        the textbook's settings (:data:`skann.TEXTBOOK`), ``random_state=42``
+        reproduces the textbook's run, which seeds NumPy's global generator with
+        42.
     verbose : int, default=0
         If positive, print ``Epoch i: Cost = ...`` ten times during training.
-    solver : {'gd', 'momentum', 'adam', 'lbfgs'}, default='gd'
-        'gd' is plain gradient descent (the textbook); 'momentum' is heavy-ball
+    solver : {'gd', 'momentum', 'adam', 'lbfgs'}, default='adam'
+        'gd' is plain gradient descent (the textbook's); 'momentum' is heavy-ball
         momentum, or Nesterov's with ``nesterov=True``; 'adam' is Adam; 'lbfgs' is
         SciPy's L-BFGS-B on the whole training set.
-    batch_size : int, default=None
-        Rows per gradient step; None uses all rows at once (full batch).
+    batch_size : int, default=64
+        Rows per gradient step (all of them when there are fewer); None uses all
+        rows at once (full batch), as the textbook does.
     shuffle : bool, default=True
         Whether to visit the rows in a new random order each epoch; it only matters
         with minibatches.
@@ -138,17 +152,17 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         below 1e-6. Not used by 'lbfgs'.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
-    alpha : float, default=0.0
+    alpha : float, default=0.1
         Strength of the L2 penalty on the weights (not the biases):
         ``alpha / 2 * sum(W**2) / n`` is added to the loss, ``n`` being the
         batch's total sample weight.
-    tol : float, default=None
+    tol : float, default=1e-4
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
         improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
         row; running out of epochs first gives a ``ConvergenceWarning``. For
         'lbfgs' it is the gradient tolerance.
-    n_iter_no_change : int or np.inf, default=10
+    n_iter_no_change : int or np.inf, default=20
         Training stops (or, under the 'adaptive' schedule, lowers the learning
         rate) at the ``n_iter_no_change + 1``-th epoch in a row without
         improvement, as in MLPClassifier; ``np.inf`` never stops on a plateau.
@@ -273,11 +287,23 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     Examples
     --------
+    At the defaults, on the raw features of a bundled data set:
+
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skann import ANNClassifier, TEXTBOOK
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = ANNClassifier(random_state=0).fit(X_train, y_train)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+
+    The textbook's run on the AND gate, with its settings given explicitly:
+
     >>> import numpy as np
-    >>> from skann import ANNClassifier
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
     >>> y = np.array([0, 0, 0, 1])
-    >>> clf = ANNClassifier(hidden_size=4, lr=0.1, epochs=10000, random_state=42)
+    >>> clf = ANNClassifier(**TEXTBOOK, random_state=42)
     >>> clf.fit(X, y).predict(X)
     array([0, 0, 0, 1])
     >>> round(clf.loss_curve_[0], 6)
@@ -291,16 +317,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     def __init__(
         self,
-        hidden_size=4,
+        hidden_size=100,
         *,
         activation="relu",
-        lr=0.1,
-        epochs=10000,
-        init_scale=0.1,
+        lr=0.001,
+        epochs=400,
+        init_scale="data",
         random_state=None,
         verbose=0,
-        solver="gd",
-        batch_size=None,
+        solver="adam",
+        batch_size=64,
         shuffle=True,
         momentum=0.9,
         nesterov=False,
@@ -309,9 +335,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         epsilon=1e-8,
         lr_schedule="constant",
         power_t=0.5,
-        alpha=0.0,
-        tol=None,
-        n_iter_no_change=10,
+        alpha=0.1,
+        tol=1e-4,
+        n_iter_no_change=20,
         early_stopping=False,
         validation_fraction=0.1,
         class_weight=None,

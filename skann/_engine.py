@@ -210,7 +210,7 @@ def _warn_about_problems(est, found, result, data):
         if lbfgs
         else f"a smaller learning rate than lr={est.lr!r}"
     )
-    other_scale = "0.1" if est.init_scale == "auto" else "'auto'"
+    other_scale = "0.1" if est.init_scale in ("auto", "data") else "'auto'"
     scaling = est._scaling_advice(data)
     warnings.warn(
         head

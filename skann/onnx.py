@@ -255,11 +255,11 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
     --------
     >>> import numpy as np
     >>> import onnxruntime as ort
-    >>> from skann import ANNClassifier
+    >>> from skann import TEXTBOOK, ANNClassifier
     >>> from skann.onnx import to_onnx
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     >>> y = np.array(["no", "no", "no", "yes"])
-    >>> clf = ANNClassifier(random_state=42).fit(X, y)
+    >>> clf = ANNClassifier(**TEXTBOOK, random_state=42).fit(X, y)
     >>> model = to_onnx(clf, X)
     >>> session = ort.InferenceSession(
     ...     model.SerializeToString(), providers=["CPUExecutionProvider"]

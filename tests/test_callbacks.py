@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import GridSearchCV
-
-from skann import ANNClassifier
+from textbook_settings import textbook_classifier
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
 
@@ -48,7 +47,7 @@ def data(rng):
 def test_each_epoch_is_a_subtask(data, solver):
     X, y = data
     recorder = EpochRecorder()
-    clf = ANNClassifier(5, solver=solver, epochs=7, random_state=0)
+    clf = textbook_classifier(5, solver=solver, epochs=7, random_state=0)
     clf.set_callbacks(recorder).fit(X, y)
     assert recorder.ended.count("epoch") == clf.n_iter_
     assert recorder.fitted_iters == list(range(1, clf.n_iter_ + 1))
@@ -62,14 +61,14 @@ def test_each_epoch_is_a_subtask(data, solver):
 def test_a_callback_can_stop_training(data):
     X, y = data
     recorder = EpochRecorder(stop_after=3)
-    clf = ANNClassifier(epochs=50).set_callbacks(recorder).fit(X, y)
+    clf = textbook_classifier(epochs=50).set_callbacks(recorder).fit(X, y)
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
 
 
 def test_partial_fit_reports_its_epoch(data):
     X, y = data
     recorder = EpochRecorder()
-    clf = ANNClassifier().set_callbacks(recorder)
+    clf = textbook_classifier().set_callbacks(recorder)
     clf.partial_fit(X, y, classes=[0, 1])
     clf.partial_fit(X, y)
     assert recorder.fitted_iters == [2]
@@ -78,7 +77,9 @@ def test_partial_fit_reports_its_epoch(data):
 def test_teardown_runs_when_training_fails():
     X, y = load_breast_cancer(return_X_y=True)
     recorder = EpochRecorder()
-    clf = ANNClassifier(lr=1e6, epochs=200, random_state=0).set_callbacks(recorder)
+    clf = textbook_classifier(lr=1e6, epochs=200, random_state=0).set_callbacks(
+        recorder
+    )
     with pytest.raises(ValueError, match="diverged"):
         clf.fit(X, y)
     assert recorder.torn_down and recorder.ended.count("epoch") >= 1
@@ -87,14 +88,14 @@ def test_teardown_runs_when_training_fails():
 
 def test_no_callbacks_no_reporting(data):
     X, y = data
-    clf = ANNClassifier(epochs=5).fit(X, y)
+    clf = textbook_classifier(epochs=5).fit(X, y)
     assert not hasattr(clf, "_callback_fit_ctx")
 
 
 def test_progress_bar_shows_training_progress(data, capsys):
     pytest.importorskip("rich")
     X, y = data
-    ANNClassifier(epochs=20).set_callbacks(callback.ProgressBar()).fit(X, y)
+    textbook_classifier(epochs=20).set_callbacks(callback.ProgressBar()).fit(X, y)
     out = capsys.readouterr().out
     assert "ANNClassifier - fit" in out and "100%" in out
 
@@ -103,7 +104,7 @@ def test_progress_bar_inside_grid_search(data, capsys):
     pytest.importorskip("rich")
     X, y = data
     search = GridSearchCV(
-        ANNClassifier(epochs=10), {"hidden_size": [2, 4]}, cv=2
+        textbook_classifier(epochs=10), {"hidden_size": [2, 4]}, cv=2
     ).set_callbacks(callback.ProgressBar(max_propagation_depth=None))
     search.fit(X, y)
     out = capsys.readouterr().out
@@ -114,7 +115,7 @@ def test_progress_bar_inside_grid_search(data, capsys):
 def test_scoring_monitor_logs_every_epoch(data):
     X, y = data
     monitor = callback.ScoringMonitor(scoring="accuracy")
-    clf = ANNClassifier(8, lr=0.5, epochs=15, random_state=0)
+    clf = textbook_classifier(8, lr=0.5, epochs=15, random_state=0)
     clf.set_callbacks(monitor).fit(X, y)
     log = monitor.get_logs(select="most_recent")
     epochs = [row for row in log.data if row["task_name"] == "epoch"]

@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from textbook_settings import textbook_classifier
 
 from skann import ANNClassifier
 
@@ -50,13 +51,13 @@ def cancer():
 def test_bad_parameters_raise_naming_the_parameter(params, name):
     X, y = [[0, 0], [1, 1]], [0, 1]
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of ANN"):
-        ANNClassifier(**{"epochs": 1, **params}).fit(X, y)
+        textbook_classifier(**{"epochs": 1, **params}).fit(X, y)
 
 
 def test_hidden_size_tuple_builds_several_layers(rng):
     X = rng.randn(30, 5)
     y = rng.randint(0, 3, 30)
-    clf = ANNClassifier((6, 4), epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier((6, 4), epochs=5, random_state=0).fit(X, y)
     assert [W.shape for W in clf.coefs_] == [(5, 6), (6, 4), (4, 3)]
     assert [b.shape for b in clf.intercepts_] == [(6,), (4,), (3,)]
     assert clf.n_layers_ == 4 and clf.n_outputs_ == 3
@@ -64,15 +65,15 @@ def test_hidden_size_tuple_builds_several_layers(rng):
 
 
 def test_only_hidden_size_is_positional():
-    ANNClassifier(8)
+    textbook_classifier(8)
     with pytest.raises(TypeError):
-        ANNClassifier(8, "relu")
+        textbook_classifier(8, "relu")
 
 
 def test_binary_string_labels_and_proba(rng):
     X = rng.randn(60, 2)
     y = np.where(X[:, 0] > 0, "yes", "no")
-    clf = ANNClassifier(lr=0.5, epochs=300, random_state=0).fit(X, y)
+    clf = textbook_classifier(lr=0.5, epochs=300, random_state=0).fit(X, y)
     assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
     np.testing.assert_array_equal(clf.classes_, ["no", "yes"])
     proba = clf.predict_proba(X)
@@ -87,7 +88,7 @@ def test_binary_string_labels_and_proba(rng):
 def test_multilabel_targets_get_one_logistic_unit_per_label(rng):
     X = rng.randn(80, 4)
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 2] > 0]).astype(int)
-    clf = ANNClassifier(8, lr=0.5, epochs=500, random_state=0).fit(X, Y)
+    clf = textbook_classifier(8, lr=0.5, epochs=500, random_state=0).fit(X, Y)
     assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
     proba = clf.predict_proba(X)
@@ -100,7 +101,7 @@ def test_multiclass_multioutput_targets_are_refused(rng):
     X = rng.randn(10, 2)
     y = rng.randint(0, 3, (10, 2))
     with pytest.raises(ValueError, match="multiclass-multioutput"):
-        ANNClassifier(epochs=1).fit(X, y)
+        textbook_classifier(epochs=1).fit(X, y)
 
 
 def test_sample_weight_equals_repeating_rows(rng):
@@ -108,8 +109,8 @@ def test_sample_weight_equals_repeating_rows(rng):
     y = rng.randint(0, 3, 20)
     w = rng.randint(1, 4, 20)
     params = dict(hidden_size=5, lr=0.3, epochs=200, random_state=0)
-    weighted = ANNClassifier(**params).fit(X, y, sample_weight=w)
-    repeated = ANNClassifier(**params).fit(np.repeat(X, w, 0), np.repeat(y, w))
+    weighted = textbook_classifier(**params).fit(X, y, sample_weight=w)
+    repeated = textbook_classifier(**params).fit(np.repeat(X, w, 0), np.repeat(y, w))
     np.testing.assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-8
     )
@@ -119,13 +120,13 @@ def test_sample_weight_equals_repeating_rows(rng):
 def test_dtype_follows_the_input(rng, dtype):
     X = rng.randn(30, 3).astype(dtype)
     y = rng.randint(0, 2, 30)
-    clf = ANNClassifier(epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(epochs=5, random_state=0).fit(X, y)
     assert all(W.dtype == dtype for W in clf.coefs_ + clf.intercepts_)
     assert clf.predict_proba(X).dtype == dtype
 
 
 def test_integer_input_trains_in_float64():
-    clf = ANNClassifier(epochs=3, random_state=0).fit([[0, 1], [1, 0]], [0, 1])
+    clf = textbook_classifier(epochs=3, random_state=0).fit([[0, 1], [1, 0]], [0, 1])
     assert clf.coefs_[0].dtype == np.float64
 
 
@@ -133,7 +134,7 @@ def test_divergence_raises_naming_the_learning_rate_and_keeps_the_old_model(canc
     X, y = cancer
     # Unscaled, the features kill every ReLU unit, and fit says so.
     with pytest.warns(ConvergenceWarning, match="all 4 ReLU units .* are dead"):
-        clf = ANNClassifier(epochs=20, random_state=0).fit(X[:100], y[:100])
+        clf = textbook_classifier(epochs=20, random_state=0).fit(X[:100], y[:100])
     before = fitted_state(clf)
     clf.set_params(lr=1e6, epochs=200)
     with warnings.catch_warnings():
@@ -156,7 +157,7 @@ def test_divergence_raises_naming_the_learning_rate_and_keeps_the_old_model(canc
     ],
 )
 def test_bad_data_raises_and_leaves_the_fitted_model_unchanged(X, y, match):
-    clf = ANNClassifier(epochs=5, random_state=0).fit(
+    clf = textbook_classifier(epochs=5, random_state=0).fit(
         [[0, 0], [1, 1], [2, 2]], [0, 1, 0]
     )
     before = fitted_state(clf)
@@ -166,7 +167,7 @@ def test_bad_data_raises_and_leaves_the_fitted_model_unchanged(X, y, match):
 
 
 def test_failed_first_fit_leaves_the_estimator_unfitted():
-    clf = ANNClassifier(epochs=5)
+    clf = textbook_classifier(epochs=5)
     with pytest.raises(ValueError):
         clf.fit([[0.0, 1.0], [1.0, 1.0]], [1, 1])
     assert not hasattr(clf, "n_features_in_")
@@ -175,7 +176,7 @@ def test_failed_first_fit_leaves_the_estimator_unfitted():
 
 
 def test_bad_parameter_on_refit_keeps_the_old_model():
-    clf = ANNClassifier(epochs=5, random_state=0).fit([[0, 0], [1, 1]], [0, 1])
+    clf = textbook_classifier(epochs=5, random_state=0).fit([[0, 0], [1, 1]], [0, 1])
     before = fitted_state(clf)
     clf.set_params(hidden_size=(3, 0))
     with pytest.raises(InvalidParameterError):
@@ -184,14 +185,14 @@ def test_bad_parameter_on_refit_keeps_the_old_model():
 
 
 def test_wrong_feature_count_at_predict():
-    clf = ANNClassifier(epochs=5, random_state=0).fit([[0, 0], [1, 1]], [0, 1])
+    clf = textbook_classifier(epochs=5, random_state=0).fit([[0, 0], [1, 1]], [0, 1])
     with pytest.raises(ValueError, match="has 3 features"):
         clf.predict([[0, 0, 0]])
 
 
 def test_extreme_inputs_give_finite_probabilities_or_a_clear_error(cancer):
     X, y = cancer
-    clf = make_pipeline(ANNClassifier(16, epochs=50, random_state=0))
+    clf = make_pipeline(textbook_classifier(16, epochs=50, random_state=0))
     clf.fit((X - X.mean(0)) / X.std(0), y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -209,7 +210,7 @@ def test_predict_in_chunks_matches_one_pass(rng):
 
     X = rng.randn(500, 4)
     y = rng.randint(0, 3, 500)
-    clf = ANNClassifier(16, epochs=20, random_state=0).fit(X, y)
+    clf = textbook_classifier(16, epochs=20, random_state=0).fit(X, y)
     whole = clf.predict_proba(X)
     with config_context(working_memory=0.001):  # about 1 kB: chunks of a few rows
         chunked = clf.predict_proba(X)
@@ -218,7 +219,9 @@ def test_predict_in_chunks_matches_one_pass(rng):
 
 def test_pipeline_grid_search_and_cross_val_on_breast_cancer(cancer):
     X, y = cancer
-    pipe = make_pipeline(StandardScaler(), ANNClassifier(epochs=200, random_state=0))
+    pipe = make_pipeline(
+        StandardScaler(), textbook_classifier(epochs=200, random_state=0)
+    )
     grid = GridSearchCV(
         pipe,
         {"annclassifier__hidden_size": [4, 16], "annclassifier__lr": [0.1, 0.5]},
@@ -234,20 +237,22 @@ def test_pandas_dataframe_keeps_feature_names(cancer):
     pd = pytest.importorskip("pandas")
     data = load_breast_cancer(as_frame=True)
     X, y = data.data.iloc[:, :5], data.target.map({0: "malignant", 1: "benign"})
-    clf = make_pipeline(StandardScaler(), ANNClassifier(epochs=100, random_state=0))
+    clf = make_pipeline(
+        StandardScaler(), textbook_classifier(epochs=100, random_state=0)
+    )
     clf.fit(X, y)
     ann = clf[-1]
     assert set(clf.predict(X)) <= {"malignant", "benign"}
     assert isinstance(X, pd.DataFrame)
     with pytest.warns(ConvergenceWarning, match="are dead"):  # unscaled
-        raw = ANNClassifier(epochs=5, random_state=0).fit(X, y)
+        raw = textbook_classifier(epochs=5, random_state=0).fit(X, y)
     np.testing.assert_array_equal(raw.feature_names_in_, X.columns)
     assert ann.n_features_in_ == 5
 
 
 def test_clone_and_refit_are_reproducible(rng):
     X, y = make_classification(100, random_state=0)
-    clf = ANNClassifier(8, epochs=50, random_state=3).fit(X, y)
+    clf = textbook_classifier(8, epochs=50, random_state=3).fit(X, y)
     again = clone(clf).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
 

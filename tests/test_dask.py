@@ -58,7 +58,7 @@ def data():
 def pipeline():
     return make_pipeline(
         StandardScaler(),
-        ANNClassifier(6, solver="adam", lr=0.05, epochs=20, random_state=0),
+        ANNClassifier(6, solver="adam", lr=0.05, epochs=20, tol=None, random_state=0),
     )
 
 
@@ -139,9 +139,8 @@ def by_hand(estimator, epochs, *arrays, **kwargs):
 
 
 def adam(**params):
-    return ANNClassifier(
-        (8, 4), solver="adam", lr=0.01, batch_size=50, random_state=0, **params
-    )
+    settings = dict(solver="adam", lr=0.01, batch_size=50, init_scale=0.1, alpha=0.0)
+    return ANNClassifier((8, 4), **settings, random_state=0, **params)
 
 
 @pytest.mark.parametrize("epochs", [1, 3])

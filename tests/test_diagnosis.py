@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from textbook_settings import textbook_classifier
 
-from skann import ANNClassifier
 from skann._core.diagnosis import CHECKED_ROWS, FinalPass, problems
 
 
@@ -21,7 +21,7 @@ def one_feature(rng):
 @pytest.fixture
 def fitted(rng):
     X, y = rng.randn(40, 3), rng.randint(0, 2, 40)
-    return ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    return textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
 
 
 def state(clf):
@@ -57,13 +57,15 @@ def test_an_unscaled_feature_warns_instead_of_a_silent_constant_predictor(one_fe
         r"'auto'\."
     )
     with pytest.warns(ConvergenceWarning, match=match):
-        clf = ANNClassifier(epochs=1000, random_state=0).fit(X, y)
+        clf = textbook_classifier(epochs=1000, random_state=0).fit(X, y)
     assert clf.score(X, y) < 0.6
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         scaled = StandardScaler().fit_transform(X)
         assert (
-            ANNClassifier(epochs=1000, random_state=0).fit(scaled, y).score(scaled, y)
+            textbook_classifier(epochs=1000, random_state=0)
+            .fit(scaled, y)
+            .score(scaled, y)
             > 0.9
         )
 
@@ -73,7 +75,7 @@ def test_the_check_runs_on_a_sample_of_large_data(rng):
     X, y = x[:, np.newaxis] * 1e17, (x > 20).astype(int)
     match = f"none is positive on any of the {CHECKED_ROWS} training rows checked"
     with pytest.warns(ConvergenceWarning, match=match):
-        ANNClassifier(epochs=100, random_state=0).fit(X, y)
+        textbook_classifier(epochs=100, random_state=0).fit(X, y)
 
 
 def test_dates_read_as_nanoseconds_kill_every_relu_unit(one_feature):
@@ -83,7 +85,7 @@ def test_dates_read_as_nanoseconds_kill_every_relu_unit(one_feature):
         r"the 200 training rows checked.* lr=0\.1.*'auto'"
     )
     with pytest.warns(ConvergenceWarning, match=match):
-        ANNClassifier(epochs=1000, random_state=0).fit(X * 1e17, y)
+        textbook_classifier(epochs=1000, random_state=0).fit(X * 1e17, y)
 
 
 def test_a_learning_rate_too_high_warns_with_the_rising_loss(one_feature):
@@ -91,7 +93,7 @@ def test_a_learning_rate_too_high_warns_with_the_rising_loss(one_feature):
     X = StandardScaler().fit_transform(X)
     match = r"loss rose from 0\.6\d* at the start to \d+\.\d* at the end.*lr=20"
     with pytest.warns(ConvergenceWarning, match=match) as record:
-        ANNClassifier(lr=20, epochs=1000, random_state=0).fit(X, y)
+        textbook_classifier(lr=20, epochs=1000, random_state=0).fit(X, y)
     assert len(record) == 1
 
 
@@ -101,7 +103,7 @@ def test_a_healthy_fit_does_not_warn(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for solver in ("gd", "adam", "lbfgs"):
-            ANNClassifier(
+            textbook_classifier(
                 solver=solver,
                 epochs=200,
                 lr=0.01 if solver == "adam" else 0.1,
@@ -112,7 +114,7 @@ def test_a_healthy_fit_does_not_warn(rng):
 def test_partial_fit_leaves_the_diagnosis_to_the_caller(one_feature):
     # One call sees one chunk of the data: its loss and activations say little.
     X, y = one_feature
-    clf = ANNClassifier(random_state=0)
+    clf = textbook_classifier(random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for _ in range(3):
@@ -122,7 +124,7 @@ def test_partial_fit_leaves_the_diagnosis_to_the_caller(one_feature):
 def test_partial_fit_raises_on_divergence_and_keeps_the_model(one_feature):
     X, y = one_feature
     X = StandardScaler().fit_transform(X)
-    clf = ANNClassifier(lr=1e10, random_state=0)
+    clf = textbook_classifier(lr=1e10, random_state=0)
     match = r"diverged at epoch 10: the loss stayed above .* lr=10000000000\.0"
     for _ in range(10):  # epochs 0 to 9; each of 1 to 9 above the limit
         clf.partial_fit(X, y, classes=[0, 1])
@@ -137,7 +139,7 @@ def test_lbfgs_reports_scipys_abnormal_stop(rng):
         r"lbfgs failed to converge: SciPy's L-BFGS-B stopped abnormally after 0 "
         r"completed iterations, with the message 'ABNORMAL.*init_scale than 1000\.0"
     )
-    clf = ANNClassifier(solver="lbfgs", init_scale=1e3, random_state=0)
+    clf = textbook_classifier(solver="lbfgs", init_scale=1e3, random_state=0)
     with pytest.warns(ConvergenceWarning, match=match):
         clf.fit(X, y)
     assert clf.n_iter_ == len(clf.loss_curve_) == 1
@@ -184,8 +186,8 @@ def test_minibatches_of_zero_weight_are_skipped(rng, alpha):
     params = dict(epochs=5, batch_size=10, shuffle=False, alpha=alpha, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        clf = ANNClassifier(**params).fit(X, y, sample_weight=w)
-    reference = ANNClassifier(**params).fit(X[20:], y[20:])
+        clf = textbook_classifier(**params).fit(X, y, sample_weight=w)
+    reference = textbook_classifier(**params).fit(X[20:], y[20:])
     for W, W_reference in zip(clf.coefs_, reference.coefs_):
         np.testing.assert_allclose(W, W_reference)
 

@@ -5,8 +5,9 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from textbook_settings import textbook_classifier
 
-from skann import ANNClassifier, LossCurveDisplay
+from skann import LossCurveDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -24,7 +25,7 @@ def close_figures():
 
 @pytest.fixture
 def fitted():
-    return ANNClassifier(epochs=50, lr=0.5, random_state=0).fit(X_AND, Y_AND)
+    return textbook_classifier(epochs=50, lr=0.5, random_state=0).fit(X_AND, Y_AND)
 
 
 def test_line_data_is_the_loss_curve(fitted):
@@ -55,7 +56,7 @@ def test_given_axes_are_used(fitted):
 
 
 def test_several_estimators_share_one_axes(fitted):
-    other = ANNClassifier(epochs=30, lr=0.1, random_state=1).fit(X_AND, Y_AND)
+    other = textbook_classifier(epochs=30, lr=0.1, random_state=1).fit(X_AND, Y_AND)
     _, ax = plt.subplots()
 
     first = LossCurveDisplay.from_estimator(fitted, ax=ax, name="lr=0.5")
@@ -102,7 +103,9 @@ def test_validation_curve_none_is_skipped(fitted):
 
 
 def test_pipeline_draws_its_final_step():
-    pipe = make_pipeline(StandardScaler(), ANNClassifier(epochs=20, random_state=0))
+    pipe = make_pipeline(
+        StandardScaler(), textbook_classifier(epochs=20, random_state=0)
+    )
     pipe.fit(X_AND, Y_AND)
 
     display = LossCurveDisplay.from_estimator(pipe)
@@ -113,8 +116,8 @@ def test_pipeline_draws_its_final_step():
 @pytest.mark.parametrize(
     "estimator",
     [
-        ANNClassifier(),
-        make_pipeline(StandardScaler(), ANNClassifier()),
+        textbook_classifier(),
+        make_pipeline(StandardScaler(), textbook_classifier()),
     ],
 )
 def test_unfitted_estimator_raises(estimator):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from skann import ANNClassifier, ANNRegressor
+from skann import TEXTBOOK, ANNClassifier, ANNRegressor
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 INCLUDE = re.compile(
@@ -53,7 +53,10 @@ def code_objects(module, name):
 
 def representative_fits():
     """Each solver; binary, multiclass and multilabel; batches, schedules, L2...;
-    and a regressor."""
+    and a regressor.
+
+    Each run starts from the textbook's settings, which the user guide follows.
+    """
     X, y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=0)
     binary = (y > 0).astype(int)
     multilabel = np.column_stack([y == 0, y == 1]).astype(int)
@@ -61,7 +64,17 @@ def representative_fits():
         (dict(epochs=30), binary),
         (dict(epochs=5, solver="momentum", batch_size=32, lr=0.05), y),
         (dict(epochs=5, solver="momentum", nesterov=True, lr=0.05), y),
-        (dict(epochs=5, solver="adam", batch_size=32, lr=0.01, alpha=0.1), multilabel),
+        (
+            dict(
+                epochs=5,
+                solver="adam",
+                batch_size=32,
+                lr=0.01,
+                alpha=0.1,
+                init_scale="data",
+            ),
+            multilabel,
+        ),
         (dict(epochs=10, solver="lbfgs", alpha=0.01), y),
         (dict(epochs=5, lr_schedule="invscaling", activation="tanh"), y),
         (dict(epochs=30, lr_schedule="adaptive", tol=1.0, activation="logistic"), y),
@@ -69,7 +82,8 @@ def representative_fits():
         (dict(epochs=5, activation="identity", alpha=0.5, batch_size=50), binary),
     ]
     for params, target in runs:
-        clf = ANNClassifier(8, random_state=0, **params).fit(X, target)
+        settings = {**TEXTBOOK, "hidden_size": 8, **params}
+        clf = ANNClassifier(**settings, random_state=0).fit(X, target)
         clf.predict(X)
         clf.predict_proba(X)
     reg = ANNRegressor(8, solver="adam", lr=0.01, epochs=5, random_state=0)

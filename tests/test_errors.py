@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from textbook_settings import textbook_classifier
 
 import skann._memory
 from skann import ANNClassifier, ANNRegressor
@@ -22,7 +23,7 @@ def data(rng):
 @pytest.fixture
 def fitted(data):
     X, y = data
-    return ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    return textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
 
 
 def assert_fails_unchanged(clf, error, match, X, y, **fit_params):
@@ -87,9 +88,9 @@ def test_large_but_safe_weights_train_without_warnings(data):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        clf = ANNClassifier(4, epochs=20, random_state=0)
+        clf = textbook_classifier(4, epochs=20, random_state=0)
         clf.fit(X, y, sample_weight=np.full(len(y), 1e290))
-    reference = ANNClassifier(4, epochs=20, random_state=0).fit(X, y)
+    reference = textbook_classifier(4, epochs=20, random_state=0).fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X), reference.predict_proba(X))
 
 

@@ -25,7 +25,7 @@ PARAMS = {
     "activation": ["relu", "tanh", "logistic", "identity", "softmax", "bogus"],
     "lr": [0.1, 1e3, 1e10, 1e300, -1.0, 0.0, 1e-300, np.nan, np.inf, "x"],
     "epochs": [1, 3, 0, -1, 2.5, None],
-    "init_scale": [0.1, "auto", 1e3, 1e200, 0.0, -1.0, np.nan],
+    "init_scale": [0.1, "auto", "data", 1e3, 1e200, 0.0, -1.0, np.nan],
     "solver": ["gd", "momentum", "adam", "lbfgs", "sgd"],
     "batch_size": [None, 1, 2, 0, 1000, -3],
     "shuffle": [True, False, "yes"],

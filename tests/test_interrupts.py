@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from textbook_settings import textbook_classifier
 
 import skann._engine
-from skann import ANNClassifier
 from skann._core import interrupts
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -80,7 +80,7 @@ def assert_usable(clf, X):
 def test_first_ctrl_c_ends_training_after_the_current_epoch(params, data, monkeypatch):
     X, y = data
     SigintAt({(0, 3): 1}).install(monkeypatch)
-    clf = ANNClassifier(8, epochs=200, random_state=0, **params)
+    clf = textbook_classifier(8, epochs=200, random_state=0, **params)
     with pytest.warns(UserWarning, match="interrupted after 4 .* second Ctrl-C"):
         clf.fit(X, y)
     assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
@@ -92,7 +92,7 @@ def test_second_ctrl_c_in_the_same_fit_raises_and_keeps_the_previous_model(
     params, data, monkeypatch
 ):
     X, y = data
-    clf = ANNClassifier(8, epochs=5, random_state=0, **params).fit(X, y)
+    clf = textbook_classifier(8, epochs=5, random_state=0, **params).fit(X, y)
     before = {k: v for k, v in vars(clf).items()}
     coefs = [W.copy() for W in clf.coefs_]
     SigintAt({(0, 2): 2}).install(monkeypatch)
@@ -112,19 +112,19 @@ def test_a_second_ctrl_c_in_a_later_fit_raises_and_the_next_one_is_gentle(
 ):
     X, y = data
     SigintAt({(0, 3): 1, (1, 3): 1, (2, 3): 1}).install(monkeypatch)
-    clf = ANNClassifier(8, epochs=50, batch_size=50, random_state=0)
+    clf = textbook_classifier(8, epochs=50, batch_size=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
         clf.fit(X, y)
     with pytest.raises(KeyboardInterrupt):
-        ANNClassifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
+        textbook_classifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
     # The KeyboardInterrupt was the second Ctrl-C; the third starts a new pair.
     with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
-        ANNClassifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
+        textbook_classifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
 
 
 def search(X, y):
     grid = GridSearchCV(
-        ANNClassifier(8, epochs=20, batch_size=50, random_state=0),
+        textbook_classifier(8, epochs=20, batch_size=50, random_state=0),
         {"lr": [0.05, 0.1]},
         cv=3,
         n_jobs=1,
@@ -155,7 +155,7 @@ def test_two_ctrl_c_stop_a_grid_search(data, monkeypatch):
 def test_two_ctrl_c_stop_cross_val_score(data, monkeypatch):
     X, y = data
     sender = SigintAt({(0, 3): 1, (1, 3): 1}).install(monkeypatch)
-    clf = ANNClassifier(8, solver="lbfgs", epochs=50, random_state=0)
+    clf = textbook_classifier(8, solver="lbfgs", epochs=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted after 4 iterations"):
         with pytest.raises(KeyboardInterrupt):
             cross_val_score(clf, X, y, cv=5)
@@ -168,7 +168,7 @@ def test_ignored_sigint_stays_ignored(params, data, monkeypatch):
     sender = SigintAt({(0, 3): 2}).install(monkeypatch)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        clf = ANNClassifier(8, epochs=12, random_state=0, **params)
+        clf = textbook_classifier(8, epochs=12, random_state=0, **params)
         with warnings.catch_warnings(record=True) as record:
             warnings.simplefilter("always")
             clf.fit(X, y)
@@ -192,7 +192,7 @@ def test_a_custom_handler_is_put_back_and_not_called_during_fit(data, monkeypatc
     previous = signal.signal(signal.SIGINT, custom)
     try:
         with pytest.warns(UserWarning, match="interrupted after 4"):
-            ANNClassifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
+            textbook_classifier(8, epochs=50, batch_size=50, random_state=0).fit(X, y)
         assert signal.getsignal(signal.SIGINT) is custom
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -206,7 +206,7 @@ def test_fits_outside_the_main_thread_leave_the_handler_alone(data, monkeypatch)
 
     def fit():
         try:
-            ANNClassifier(8, epochs=5, batch_size=50, random_state=0).fit(X, y)
+            textbook_classifier(8, epochs=5, batch_size=50, random_state=0).fit(X, y)
         except BaseException as exc:  # reported to the main thread below
             errors.append(exc)
 

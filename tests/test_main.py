@@ -8,6 +8,7 @@ def test_demo_shows_the_textbook_predictions_and_a_tuned_model(capsys, tmp_path)
     plot = tmp_path / "curves.png"
     main(["--plot", str(plot)])
     out = capsys.readouterr().out
+    assert "with the textbook's settings (not the\ndefaults)" in out
     assert "Epoch 0: Cost = 0.693068" in out
     assert "Predictions: [[0 0 0 1]]" in out
     assert "Held-out test accuracy of the best model: 0.9" in out

@@ -12,8 +12,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
-
-from skann import ANNClassifier
+from textbook_settings import textbook_classifier
 
 NEVER_IMPROVES = 1e9
 
@@ -27,7 +26,7 @@ def data(rng):
 
 def pair(**common):
     """An ANNClassifier and an MLPClassifier, both full-batch gradient descent."""
-    ann = ANNClassifier(5, solver="gd", lr=0.1, random_state=0, **common)
+    ann = textbook_classifier(5, lr=0.1, random_state=0, **common)
     mlp = MLPClassifier(
         5,
         solver="sgd",
@@ -61,18 +60,18 @@ def test_partial_fit_refuses_early_stopping_like_mlp(data):
 def test_partial_fit_is_hidden_for_lbfgs_like_mlp(data):
     X, y = data
     for solver, mlp_solver in [("lbfgs", "lbfgs"), ("adam", "adam")]:
-        ann = ANNClassifier(solver=solver)
+        ann = textbook_classifier(solver=solver)
         mlp = MLPClassifier(solver=mlp_solver)
         assert hasattr(ann, "partial_fit") == hasattr(mlp, "partial_fit")
         assert hasattr(OneVsRestClassifier(ann), "partial_fit") == hasattr(
             OneVsRestClassifier(mlp), "partial_fit"
         )
-    assert not hasattr(ANNClassifier(solver="lbfgs"), "partial_fit")
+    assert not hasattr(textbook_classifier(solver="lbfgs"), "partial_fit")
     with pytest.raises(AttributeError) as info:
-        ANNClassifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1])
+        textbook_classifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1])
     # The reason travels as the cause, shown in the traceback.
     assert "solver='lbfgs', which needs the whole data set" in str(info.value.__cause__)
-    clf = ANNClassifier(solver="lbfgs").set_params(solver="adam")
+    clf = textbook_classifier(solver="lbfgs").set_params(solver="adam")
     assert clf.partial_fit(X, y, classes=[0, 1]).n_iter_ == 1
 
 
@@ -127,7 +126,7 @@ def test_partial_fit_refuses_other_classes_later_like_mlp(data):
             clf.partial_fit(X, y, classes=[0, 1, 2])
         for W, W_before in zip(clf.coefs_, before):
             np.testing.assert_array_equal(W, W_before)
-    ann = ANNClassifier(epochs=2).fit(X, y)
+    ann = textbook_classifier(epochs=2).fit(X, y)
     with pytest.raises(ValueError, match="is not the same as on last call"):
         ann.partial_fit(X, y, classes=[0, 1, 2])
 
@@ -170,8 +169,8 @@ def test_fitted_attributes_over_warm_starts_beside_mlp(data):
 
 def test_lbfgs_ignores_early_stopping_like_mlp(data):
     X, y = data
-    plain = ANNClassifier(5, solver="lbfgs", epochs=20, random_state=0).fit(X, y)
-    held = ANNClassifier(
+    plain = textbook_classifier(5, solver="lbfgs", epochs=20, random_state=0).fit(X, y)
+    held = textbook_classifier(
         5, solver="lbfgs", epochs=20, early_stopping=True, random_state=0
     ).fit(X, y)
     for W_plain, W_held in zip(plain.coefs_, held.coefs_):

@@ -10,7 +10,7 @@ from skann._core.activations import ACTIVATIONS
 from skann._core.batches import with_ones_column
 from skann._core.layers import Dense
 from skann._core.losses import LOSSES
-from skann._core.network import Network
+from skann._core.network import Network, input_rms
 
 LOSS_OF = {
     "binary": "binary_cross_entropy",
@@ -178,3 +178,17 @@ def test_an_init_scale_that_overflows_the_dtype_is_refused_by_name(rng):
                 (3, 4, 1), "relu", "logistic", 1e200, rng, dtype=np.float32
             )
         Network.initialize((3, 4, 1), "relu", "logistic", 1e200, rng)  # float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_input_rms_does_not_overflow_and_counts_the_zeros_of_sparse_input(dtype):
+    big = np.finfo(dtype).max / 2
+    X = np.full((30, 4), big, dtype=dtype)
+    X[::2] = -big
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert input_rms(X, chunk=7) == pytest.approx(big, rel=1e-6)
+        assert input_rms(np.asfortranarray(X)) == pytest.approx(big, rel=1e-6)
+    assert input_rms(np.zeros((3, 2), dtype)) == 1.0
+    S = sp.random(40, 30, density=0.2, random_state=0, format="csr") * 1e3
+    assert input_rms(S) == pytest.approx(np.sqrt(np.mean(S.toarray() ** 2)))

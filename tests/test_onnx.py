@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from textbook_settings import textbook_classifier
 
 from skann import ANNClassifier
 from skann._core.activations import ACTIVATIONS
@@ -58,7 +59,7 @@ KINDS = ["binary", "multiclass", "multilabel", "binary-strings", "multiclass-str
 @pytest.mark.parametrize("kind", KINDS)
 def test_graph_predicts_as_the_estimator(kind, activation, hidden_size, dtype):
     X, y = make_data(kind)
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         hidden_size,
         activation=activation,
         lr=0.3,
@@ -124,7 +125,7 @@ def test_every_hidden_activation_has_an_onnx_operator():
 
 def test_activation_without_an_operator_raises(monkeypatch):
     X, y = make_data("binary")
-    clf = ANNClassifier(4, activation="tanh", epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, activation="tanh", epochs=5, random_state=0).fit(X, y)
     # As for an activation added to the network but not to the export.
     monkeypatch.delitem(_HIDDEN_OPS, "tanh")
     with pytest.raises(ValueError, match="No ONNX operator.*'tanh'"):
@@ -134,7 +135,7 @@ def test_activation_without_an_operator_raises(monkeypatch):
 def test_float32_network_exports_in_float32():
     X, y = make_data("multiclass")
     X = X.astype(np.float32)
-    clf = ANNClassifier((5, 4), lr=0.5, epochs=100, random_state=0).fit(X, y)
+    clf = textbook_classifier((5, 4), lr=0.5, epochs=100, random_state=0).fit(X, y)
     model = to_onnx(clf, X)
     weights = [i for i in model.graph.initializer if i.name.startswith("coef")]
     assert [w.data_type for w in weights] == [onnx.TensorProto.FLOAT] * 3
@@ -145,7 +146,7 @@ def test_float32_network_exports_in_float32():
 
 def test_graph_inputs_outputs_and_opset():
     X, y = make_data("multiclass-strings")
-    clf = ANNClassifier(4, epochs=20, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=20, random_state=0).fit(X, y)
     model = to_onnx(clf, X.astype(np.float32), target_opset=13)
     onnx.checker.check_model(model, full_check=True)
     assert [o.version for o in model.opset_import if o.domain == ""] == [13]
@@ -181,7 +182,7 @@ def test_graph_inputs_outputs_and_opset():
 def test_label_values_of_every_label_type(labels):
     X, y = make_data("binary" if len(labels) == 2 else "multiclass")
     y = labels[y]
-    clf = ANNClassifier(6, lr=0.5, epochs=100, random_state=0).fit(X, y)
+    clf = textbook_classifier(6, lr=0.5, epochs=100, random_state=0).fit(X, y)
     out = run(to_onnx(clf, X), X)
     expected = clf.predict(X)
     assert len(np.unique(expected)) > 1
@@ -191,7 +192,7 @@ def test_label_values_of_every_label_type(labels):
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])
 def test_probability_of_exactly_one_half_predicts_positive(kind):
     X, y = make_data(kind)
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     # Zero output weights give p = 0.5 exactly, on both sides.
     clf.coefs_[-1][:] = 0
     clf.intercepts_[-1][:] = 0
@@ -205,19 +206,19 @@ def test_probability_of_exactly_one_half_predicts_positive(kind):
 
 def test_unfitted_estimator_raises():
     with pytest.raises(NotFittedError):
-        to_onnx(ANNClassifier(), np.zeros((1, 2)))
+        to_onnx(textbook_classifier(), np.zeros((1, 2)))
 
 
 def test_non_float_sample_raises():
     X, y = make_data("binary")
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     with pytest.raises(TypeError, match="float32 or float64; got int64"):
         to_onnx(clf, X.astype(np.int64))
 
 
 def test_sample_with_wrong_number_of_features_raises():
     X, y = make_data("binary")
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         to_onnx(clf, X[:, :3])
 
@@ -234,14 +235,14 @@ def test_other_estimators_raise():
 
 def test_unsupported_opset_raises():
     X, y = make_data("binary")
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="target_opset must be between 13"):
         to_onnx(clf, X, target_opset=12)
 
 
 def test_missing_onnx_names_the_extra(monkeypatch):
     X, y = make_data("binary")
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     # A None entry makes ``import onnx`` raise ImportError, as if not installed.
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'skann\[onnx\]'"):
@@ -262,7 +263,8 @@ def test_skl2onnx_converts_a_pipeline(kind):
     X, y = make_data(kind)
     X = X * 10 + 3  # so that the scaler matters
     pipe = make_pipeline(
-        StandardScaler(), ANNClassifier((6, 5), lr=0.5, epochs=150, random_state=0)
+        StandardScaler(),
+        textbook_classifier((6, 5), lr=0.5, epochs=150, random_state=0),
     ).fit(X, y)
     X = X.astype(np.float32)
     model = skl2onnx.to_onnx(pipe, X[:5], options={"zipmap": False})
@@ -282,7 +284,7 @@ def test_skl2onnx_zipmap_gives_one_mapping_per_row():
     register_skl2onnx()
     X, y = make_data("multiclass-strings")
     pipe = make_pipeline(
-        StandardScaler(), ANNClassifier(6, lr=0.5, epochs=150, random_state=0)
+        StandardScaler(), textbook_classifier(6, lr=0.5, epochs=150, random_state=0)
     ).fit(X, y)
     # ONNX's ZipMap takes float32 probabilities only.
     X = X.astype(np.float32)
@@ -300,7 +302,7 @@ def test_skl2onnx_nocl_labels_classes_by_index():
 
     register_skl2onnx()
     X, y = make_data("multiclass-strings")
-    clf = ANNClassifier(6, lr=0.5, epochs=150, random_state=0).fit(X, y)
+    clf = textbook_classifier(6, lr=0.5, epochs=150, random_state=0).fit(X, y)
     options = {"zipmap": False, "nocl": True}
     out = run(skl2onnx.to_onnx(clf, X[:5], options=options), X)
     expected = np.searchsorted(clf.classes_, clf.predict(X))

@@ -10,6 +10,7 @@ import pytest
 import skops.io as sio
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from textbook_settings import textbook_classifier
 
 import skann
 from skann import ANNClassifier
@@ -48,7 +49,7 @@ def fitted(request, kind):
     rng = np.random.RandomState(0)
     X = rng.randn(60, 4)
     y = make_target(kind, rng, 60)
-    clf = ANNClassifier(request.param, lr=0.5, epochs=30, random_state=0)
+    clf = textbook_classifier(request.param, lr=0.5, epochs=30, random_state=0)
     return clf.fit(X, y), rng.randn(25, 4)
 
 
@@ -133,7 +134,7 @@ def test_skops_round_trip_of_a_pipeline_fit_on_a_dataframe(tmp_path):
     y = np.where(X["height"] + X["age"] > 0, "tall", "short")
     # The scaler hands a DataFrame on, so the network records the feature names.
     scaler = StandardScaler().set_output(transform="pandas")
-    ann = ANNClassifier((4, 4), lr=0.5, epochs=30, random_state=0)
+    ann = textbook_classifier((4, 4), lr=0.5, epochs=30, random_state=0)
     pipe = make_pipeline(scaler, ann).fit(X, y)
     path = tmp_path / "pipe.skops"
     sio.dump(pipe, path)
@@ -148,7 +149,7 @@ def test_float32_model_keeps_its_dtype_through_skops(tmp_path):
     rng = np.random.RandomState(2)
     X = rng.randn(40, 3).astype(np.float32)
     y = rng.randint(0, 3, 40)
-    clf = ANNClassifier(4, epochs=20, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=20, random_state=0).fit(X, y)
     loaded = sio.loads(sio.dumps(clf), trusted=[ANN_TYPE])
     assert [W.dtype for W in loaded.coefs_] == [np.float32] * 2
     assert loaded.predict_proba(X).dtype == np.float32
@@ -176,7 +177,7 @@ def test_every_solver_leaves_a_state_skops_trusts(params):
     rng = np.random.RandomState(3)
     X = rng.randn(80, 4)
     y = rng.randint(0, 3, 80)
-    clf = ANNClassifier((5, 3), epochs=15, random_state=0, **params).fit(X, y)
+    clf = textbook_classifier((5, 3), epochs=15, random_state=0, **params).fit(X, y)
     for name, value in clf.__getstate__().items():
         assert_plain(value, name)
     data = sio.dumps(clf)
@@ -193,7 +194,9 @@ def test_partial_fit_continues_identically_after_a_round_trip(solver, dump, load
     rng = np.random.RandomState(4)
     X = rng.randn(90, 4)
     y = rng.randint(0, 3, 90)
-    clf = ANNClassifier((5, 3), solver=solver, lr=0.05, batch_size=10, random_state=0)
+    clf = textbook_classifier(
+        (5, 3), solver=solver, lr=0.05, batch_size=10, random_state=0
+    )
     clf.partial_fit(X[:45], y[:45], classes=[0, 1, 2])
     data = dump(clf)
     resumed = load(data) if load else sio.loads(data, trusted=[ANN_TYPE])
@@ -232,7 +235,11 @@ def test_callbacks_are_saved_with_the_model_until_removed():
     rng = np.random.RandomState(5)
     X, y = rng.randn(40, 3), rng.randint(0, 2, 40)
     counter = EpochCounter()
-    clf = ANNClassifier(4, epochs=6, random_state=0).set_callbacks(counter).fit(X, y)
+    clf = (
+        textbook_classifier(4, epochs=6, random_state=0)
+        .set_callbacks(counter)
+        .fit(X, y)
+    )
     assert counter.epochs == 6
     # scikit-learn keeps the callbacks on the estimator, so a file holds them too.
     counter_type = f"{EpochCounter.__module__}.{EpochCounter.__qualname__}"
@@ -252,7 +259,7 @@ def test_callbacks_are_saved_with_the_model_until_removed():
 def multiclass():
     rng = np.random.RandomState(6)
     X, y = rng.randn(60, 4), rng.randint(0, 4, 60)
-    return ANNClassifier((5, 3), epochs=10, random_state=0).fit(X, y), X
+    return textbook_classifier((5, 3), epochs=10, random_state=0).fit(X, y), X
 
 
 def joblib_round_trip(clf, path):
@@ -397,7 +404,7 @@ def test_an_inconsistent_model_is_refused_at_predict(multiclass, change, match, 
 def test_an_inconsistent_binary_model_is_refused():
     rng = np.random.RandomState(7)
     X, y = rng.randn(30, 3), rng.randint(0, 2, 30)
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y)
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y)
     clf.n_outputs_, clf.out_activation_ = 2, "softmax"
     with pytest.raises(ValueError, match="n_outputs_ is 2"):
         clf.predict_proba(X)

@@ -13,10 +13,11 @@ import skops.io as sio
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import cross_val_score
+from textbook_settings import textbook_classifier, textbook_regressor
 
 import skann
 import skann._engine
-from skann import ANNClassifier, ANNRegressor
+from skann import ANNRegressor
 from skann.exceptions import InconsistentVersionWarning
 from skann.onnx import to_onnx
 
@@ -36,7 +37,7 @@ def multi(rng):
 
 
 def gd(**params):
-    return ANNRegressor(8, lr=0.1, epochs=30, random_state=0).set_params(**params)
+    return textbook_regressor(8, lr=0.1, epochs=30, random_state=0).set_params(**params)
 
 
 def test_one_dimensional_y_gives_one_dimensional_predictions(data):
@@ -55,14 +56,14 @@ def test_a_column_y_warns_and_predicts_as_a_one_dimensional_y(data):
 
 def test_multi_output_y_gives_one_column_per_output(multi):
     X, Y = multi
-    reg = ANNRegressor(16, solver="lbfgs", epochs=300, random_state=0).fit(X, Y)
+    reg = textbook_regressor(16, solver="lbfgs", epochs=300, random_state=0).fit(X, Y)
     assert reg.predict(X).shape == (80, 3) and reg.n_outputs_ == 3
     assert reg.score(X, Y) > 0.9
 
 
 def test_lbfgs_fits_a_linear_target(data):
     X, y = data
-    reg = ANNRegressor(8, solver="lbfgs", epochs=200, random_state=0).fit(X, y)
+    reg = textbook_regressor(8, solver="lbfgs", epochs=200, random_state=0).fit(X, y)
     assert r2_score(y, reg.predict(X)) > 0.98
 
 
@@ -109,8 +110,8 @@ def test_partial_fit_refuses_another_number_of_outputs(multi):
 
 
 def test_partial_fit_is_hidden_for_lbfgs():
-    assert not hasattr(ANNRegressor(solver="lbfgs"), "partial_fit")
-    assert hasattr(ANNRegressor(), "partial_fit")
+    assert not hasattr(textbook_regressor(solver="lbfgs"), "partial_fit")
+    assert hasattr(textbook_regressor(), "partial_fit")
 
 
 def test_warm_start_continues_the_loss_curve(data):
@@ -123,7 +124,7 @@ def test_warm_start_continues_the_loss_curve(data):
 
 def test_early_stopping_scores_validation_r2(data):
     X, y = data
-    reg = ANNRegressor(
+    reg = textbook_regressor(
         8, solver="adam", lr=0.05, epochs=200, early_stopping=True, random_state=0
     ).fit(X, y)
     assert reg.best_loss_ is None
@@ -136,7 +137,7 @@ def test_early_stopping_scores_validation_r2(data):
 
 def test_a_tolerance_stops_on_a_plateau(data):
     X, y = data
-    reg = ANNRegressor(
+    reg = textbook_regressor(
         8, solver="adam", lr=0.05, epochs=2000, tol=1e-4, random_state=0
     ).fit(X, y)
     assert reg.n_iter_ < 2000
@@ -159,7 +160,7 @@ def test_float32_stays_float32(data):
 def test_divergence_names_the_learning_rate(data):
     X, y = data
     with pytest.raises(ValueError, match="lr=50.0 is likely too high"):
-        ANNRegressor(8, lr=50.0, epochs=100, random_state=0).fit(X * 10, y)
+        textbook_regressor(8, lr=50.0, epochs=100, random_state=0).fit(X * 10, y)
 
 
 def test_targets_too_large_for_float32_are_refused(data):
@@ -172,7 +173,7 @@ def test_targets_too_large_for_float32_are_refused(data):
 
 def test_a_regressor_in_cross_validation(data):
     X, y = data
-    reg = ANNRegressor(8, solver="lbfgs", epochs=100, random_state=0)
+    reg = textbook_regressor(8, solver="lbfgs", epochs=100, random_state=0)
     assert cross_val_score(reg, X, y, cv=3).mean() > 0.9
 
 
@@ -261,8 +262,8 @@ def test_a_regressor_with_a_classifiers_output_is_refused(data):
 
 def test_a_classifiers_state_is_not_a_regressors(data):
     X, y = data
-    clf = ANNClassifier(4, epochs=5, random_state=0).fit(X, y > 0)
-    reg = ANNRegressor()
+    clf = textbook_classifier(4, epochs=5, random_state=0).fit(X, y > 0)
+    reg = textbook_regressor()
     with pytest.raises(ValueError, match="inconsistent: out_activation_"):
         reg.__setstate__(clf.__getstate__())
 
@@ -275,7 +276,9 @@ def test_a_classifiers_state_is_not_a_regressors(data):
 def test_onnx_graph_predicts_as_the_regressor(multi, dtype, outputs):
     X, Y = multi
     y = Y[:, 0] if outputs == 1 else Y
-    reg = ANNRegressor((8, 4), solver="lbfgs", epochs=50, random_state=0).fit(X, y)
+    reg = textbook_regressor((8, 4), solver="lbfgs", epochs=50, random_state=0).fit(
+        X, y
+    )
     model = to_onnx(reg, X.astype(dtype))
     session = ort.InferenceSession(
         model.SerializeToString(), providers=["CPUExecutionProvider"]

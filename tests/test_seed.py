@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skann import ANNClassifier
+from skann import TEXTBOOK, ANNClassifier
 
 GATE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 GATES = {
@@ -52,7 +52,7 @@ def textbook_run(X, y, hidden_size=4, lr=0.1, epochs=10000, seed=42):
 def test_seed_settings_reproduce_the_textbook_run(gate):
     y = GATES[gate]
     ref = textbook_run(GATE_X, y)
-    clf = ANNClassifier(hidden_size=4, lr=0.1, epochs=10000, random_state=42)
+    clf = ANNClassifier(**TEXTBOOK, random_state=42)
     clf.fit(GATE_X, y)
 
     np.testing.assert_allclose(clf.loss_curve_, ref["costs"], rtol=1e-9, atol=0)
@@ -69,15 +69,19 @@ def test_seed_settings_reproduce_the_textbook_run(gate):
     assert clf.best_loss_ == min(clf.loss_curve_)
 
 
-def test_defaults_are_the_seed_settings():
-    clf = ANNClassifier()
+def test_textbook_holds_the_seed_settings_and_is_read_only():
+    clf = ANNClassifier(**TEXTBOOK)
     assert (clf.hidden_size, clf.lr, clf.epochs, clf.init_scale) == (4, 0.1, 10000, 0.1)
+    assert (clf.solver, clf.batch_size, clf.alpha, clf.tol) == ("gd", None, 0.0, None)
     assert clf.activation == "relu"
+    with pytest.raises(TypeError):
+        TEXTBOOK["epochs"] = 100
 
 
 def test_random_state_42_draws_the_seed_initial_weights():
     # With lr tiny, one epoch leaves the weights at their initial draw to 1e-12.
-    clf = ANNClassifier(lr=1e-12, epochs=1, random_state=42).fit(GATE_X, GATES["AND"])
+    settings = {**TEXTBOOK, "lr": 1e-12, "epochs": 1}
+    clf = ANNClassifier(**settings, random_state=42).fit(GATE_X, GATES["AND"])
     W1, _, W2, _ = textbook_run(GATE_X, GATES["AND"], lr=1e-12, epochs=1)["params"]
     np.testing.assert_allclose(clf.coefs_[0], W1.T, rtol=1e-10)
     np.testing.assert_allclose(clf.coefs_[1], W2.T, rtol=1e-10)
@@ -86,7 +90,8 @@ def test_random_state_42_draws_the_seed_initial_weights():
 
 def test_xor_needs_more_units_and_epochs():
     y = [0, 1, 1, 0]
-    clf = ANNClassifier(hidden_size=8, lr=0.5, epochs=5000, random_state=0)
+    settings = {**TEXTBOOK, "hidden_size": 8, "lr": 0.5, "epochs": 5000}
+    clf = ANNClassifier(**settings, random_state=0)
     clf.fit(GATE_X, y)
     np.testing.assert_array_equal(clf.predict(GATE_X), y)
     ref = textbook_run(GATE_X, y, hidden_size=8, lr=0.5, epochs=5000, seed=0)
@@ -94,7 +99,8 @@ def test_xor_needs_more_units_and_epochs():
 
 
 def test_verbose_prints_the_seed_lines(capsys):
-    ANNClassifier(epochs=100, random_state=42, verbose=1).fit(GATE_X, GATES["AND"])
+    settings = {**TEXTBOOK, "epochs": 100}
+    ANNClassifier(**settings, random_state=42, verbose=1).fit(GATE_X, GATES["AND"])
     lines = capsys.readouterr().out.splitlines()
     ref = textbook_run(GATE_X, GATES["AND"], epochs=100)["costs"]
     assert lines == [f"Epoch {i}: Cost = {ref[i]:.6f}" for i in range(0, 100, 10)]

@@ -7,8 +7,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
+from textbook_settings import textbook_classifier, textbook_regressor
 
-from skann import ANNClassifier, ANNRegressor
+from skann import ANNClassifier
 
 SOLVERS = {
     "gd": {"solver": "gd", "lr": 0.5},
@@ -34,7 +35,7 @@ def sparse_data(rng, n=90, n_features=12):
 
 def estimators(params):
     common = dict(hidden_size=6, epochs=25, random_state=0, **params)
-    return [ANNClassifier(**common), ANNRegressor(**common)]
+    return [textbook_classifier(**common), textbook_regressor(**common)]
 
 
 def target(estimator, score):
@@ -67,38 +68,38 @@ def test_a_sparse_fit_is_the_dense_fit(rng, params, fmt):
 def test_every_prediction_path_takes_sparse_rows(rng):
     X, score = sparse_data(rng)
     X_sparse = sp.csr_matrix(X)
-    clf = ANNClassifier(6, epochs=20, random_state=0).fit(X, score > 0)
+    clf = textbook_classifier(6, epochs=20, random_state=0).fit(X, score > 0)
     np.testing.assert_array_equal(clf.predict(X_sparse), clf.predict(X))
     np.testing.assert_allclose(clf.predict_proba(X_sparse), clf.predict_proba(X))
     np.testing.assert_allclose(
         clf.predict_log_proba(X_sparse), clf.predict_log_proba(X)
     )
     assert clf.score(X_sparse, score > 0) == clf.score(X, score > 0)
-    reg = ANNRegressor(6, epochs=20, random_state=0).fit(X, score)
+    reg = textbook_regressor(6, epochs=20, random_state=0).fit(X, score)
     np.testing.assert_allclose(reg.predict(X_sparse), reg.predict(X), rtol=1e-12)
     assert reg.score(X_sparse, score) == pytest.approx(reg.score(X, score))
 
 
-@pytest.mark.parametrize("Estimator", [ANNClassifier, ANNRegressor])
-def test_float32_sparse_stays_float32(rng, Estimator):
+@pytest.mark.parametrize("make", [textbook_classifier, textbook_regressor])
+def test_float32_sparse_stays_float32(rng, make):
     X, score = sparse_data(rng)
     X32 = sp.csr_matrix(X.astype(np.float32))
-    est = Estimator(6, epochs=20, random_state=0)
+    est = make(6, epochs=20, random_state=0)
     y = target(est, score)
     est.fit(X32, y)
     assert all(W.dtype == np.float32 for W in est.coefs_)
-    dense = Estimator(6, epochs=20, random_state=0).fit(X.astype(np.float32), y)
+    dense = make(6, epochs=20, random_state=0).fit(X.astype(np.float32), y)
     np.testing.assert_allclose(est.loss_curve_, dense.loss_curve_, rtol=1e-5)
     assert outputs(est, X32).dtype == np.float32
 
 
-@pytest.mark.parametrize("Estimator", [ANNClassifier, ANNRegressor])
-def test_partial_fit_and_early_stopping_take_sparse_rows(rng, Estimator):
+@pytest.mark.parametrize("make", [textbook_classifier, textbook_regressor])
+def test_partial_fit_and_early_stopping_take_sparse_rows(rng, make):
     X, score = sparse_data(rng)
     X_sparse = sp.csr_matrix(X)
-    est = Estimator(6, solver="adam", lr=0.01, random_state=0)
+    est = make(6, solver="adam", lr=0.01, random_state=0)
     y = target(est, score)
-    extra = {"classes": [0, 1]} if Estimator is ANNClassifier else {}
+    extra = {"classes": [0, 1]} if isinstance(est, ANNClassifier) else {}
     dense, sparse = est.__sklearn_clone__(), est.__sklearn_clone__()
     for _ in range(3):
         dense.partial_fit(X, y, **extra)
@@ -116,20 +117,20 @@ def test_the_sparse_output_of_a_transformer(rng):
     colors = rng.choice(["red", "green", "blue", "grey"], size=(120, 3))
     y = (colors[:, 0] == "red") | (colors[:, 1] == "blue")
     for estimator, target_values in [
-        (ANNClassifier(8, lr=0.5, epochs=300, random_state=0), y),
-        (ANNRegressor(8, solver="lbfgs", epochs=200, random_state=0), y * 1.0),
+        (textbook_classifier(8, lr=0.5, epochs=300, random_state=0), y),
+        (textbook_regressor(8, solver="lbfgs", epochs=200, random_state=0), y * 1.0),
     ]:
         pipe = make_pipeline(OneHotEncoder(), estimator).fit(colors, target_values)
         assert sp.issparse(pipe[0].transform(colors))
         assert pipe.score(colors, target_values) > 0.9
 
 
-@pytest.mark.parametrize("Estimator", [ANNClassifier, ANNRegressor])
-def test_a_wide_sparse_matrix_is_never_densified(rng, Estimator):
+@pytest.mark.parametrize("make", [textbook_classifier, textbook_regressor])
+def test_a_wide_sparse_matrix_is_never_densified(rng, make):
     # 200 x 50000 float64 is 80 MB dense and a few kilobytes sparse.
     X = sp.random(200, 50_000, density=2e-4, format="csr", random_state=rng)
     y = rng.randint(0, 2, 200)
-    est = Estimator(2, lr=0.1, epochs=3, random_state=0, batch_size=50)
+    est = make(2, lr=0.1, epochs=3, random_state=0, batch_size=50)
     tracemalloc.start()
     est.fit(X, y)
     est.predict(X)

@@ -6,13 +6,14 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.preprocessing import StandardScaler
+from textbook_settings import textbook_classifier
 
 import skann._engine
-from skann import ANNClassifier
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 
@@ -31,7 +32,7 @@ def cancer():
 def test_every_solver_learns_and_counts_samples(cancer, solver, batch_size):
     X, y = cancer
     lr = {"gd": 0.5, "momentum": 0.05, "adam": 0.01, "lbfgs": 0.1}[solver]
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         16, solver=solver, lr=lr, epochs=30, batch_size=batch_size, random_state=0
     ).fit(X, y)
     assert clf.score(X, y) > 0.95
@@ -48,7 +49,7 @@ def test_minibatch_epoch_loss_is_the_weighted_mean_of_batch_losses(rng):
     X = rng.randn(50, 3)
     y = rng.randint(0, 2, 50)
     w = rng.uniform(0.5, 2, 50)
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         5, lr=0.2, epochs=1, batch_size=20, shuffle=False, random_state=0
     )
     clf.fit(X, y, sample_weight=w)
@@ -69,24 +70,28 @@ def test_minibatch_epoch_loss_is_the_weighted_mean_of_batch_losses(rng):
 def test_shuffle_changes_the_path_and_follows_random_state(rng):
     X, y = make_classification(200, random_state=0)
     params = dict(hidden_size=8, epochs=5, batch_size=32, random_state=1)
-    a = ANNClassifier(**params).fit(X, y).loss_curve_
-    b = ANNClassifier(**params).fit(X, y).loss_curve_
-    c = ANNClassifier(**params, shuffle=False).fit(X, y).loss_curve_
+    a = textbook_classifier(**params).fit(X, y).loss_curve_
+    b = textbook_classifier(**params).fit(X, y).loss_curve_
+    c = textbook_classifier(**params, shuffle=False).fit(X, y).loss_curve_
     assert a == b and a != c
 
 
 def test_full_batch_ignores_shuffle():
     X, y = make_classification(60, random_state=0)
-    a = ANNClassifier(epochs=20, random_state=0).fit(X, y).loss_curve_
-    b = ANNClassifier(epochs=20, random_state=0, shuffle=False).fit(X, y).loss_curve_
+    a = textbook_classifier(epochs=20, random_state=0).fit(X, y).loss_curve_
+    b = (
+        textbook_classifier(epochs=20, random_state=0, shuffle=False)
+        .fit(X, y)
+        .loss_curve_
+    )
     assert a == b
 
 
 def test_alpha_adds_the_l2_penalty_to_the_loss(rng):
     X = rng.randn(40, 3)
     y = rng.randint(0, 3, 40)
-    plain = ANNClassifier(6, epochs=1, random_state=0).fit(X, y)
-    penalised = ANNClassifier(6, epochs=1, alpha=0.5, random_state=0).fit(X, y)
+    plain = textbook_classifier(6, epochs=1, random_state=0).fit(X, y)
+    penalised = textbook_classifier(6, epochs=1, alpha=0.5, random_state=0).fit(X, y)
     net = Network.initialize(
         (3, 6, 3), "relu", "softmax", 0.1, np.random.RandomState(0)
     )
@@ -94,8 +99,10 @@ def test_alpha_adds_the_l2_penalty_to_the_loss(rng):
     assert penalised.loss_curve_[0] == pytest.approx(
         plain.loss_curve_[0] + penalty, rel=1e-12
     )
-    shrink = ANNClassifier(6, epochs=200, alpha=5.0, lr=0.5, random_state=0).fit(X, y)
-    free = ANNClassifier(6, epochs=200, lr=0.5, random_state=0).fit(X, y)
+    shrink = textbook_classifier(6, epochs=200, alpha=5.0, lr=0.5, random_state=0).fit(
+        X, y
+    )
+    free = textbook_classifier(6, epochs=200, lr=0.5, random_state=0).fit(X, y)
     assert np.abs(shrink.coefs_[0]).sum() < np.abs(free.coefs_[0]).sum()
 
 
@@ -124,23 +131,48 @@ def test_alpha_gradient_matches_finite_differences(rng):
 )
 def test_init_scale_auto_is_he_then_glorot():
     X, y = np.zeros((4, 300)), [0, 1, 2, 0]
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         (200, 100), init_scale="auto", lr=1e-9, epochs=1, random_state=0
     )
     clf.fit(X, y)
     assert np.std(clf.coefs_[0]) == pytest.approx(np.sqrt(2 / 300), rel=0.02)
     assert np.std(clf.coefs_[1]) == pytest.approx(np.sqrt(2 / 200), rel=0.03)
     assert np.std(clf.coefs_[2]) == pytest.approx(np.sqrt(2 / 103), rel=0.1)
-    tanh = ANNClassifier(
+    tanh = textbook_classifier(
         200, activation="tanh", init_scale="auto", lr=1e-9, epochs=1, random_state=0
     )
     tanh.fit(X, y)
     assert np.std(tanh.coefs_[0]) == pytest.approx(np.sqrt(2 / 500), rel=0.02)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_init_scale_data_scales_the_first_layer_to_inputs_in_large_units(rng, sparse):
+    X = np.abs(rng.randn(50, 6)) * 40.0
+    X[X < 30] = 0  # mostly zeros, which count in the mean square
+    y = np.arange(50) % 3
+    rms = np.sqrt(np.mean(X**2))
+    settings = dict(hidden_size=(20, 10), lr=1e-300, epochs=1, random_state=0)
+
+    def fit(init_scale, X):
+        return textbook_classifier(**settings, init_scale=init_scale).fit(X, y)
+
+    data = fit("data", sp.csr_matrix(X) if sparse else X)
+    auto = fit("auto", X)
+    # The same draws as 'auto'; the first layer's divided by the inputs' RMS.
+    np.testing.assert_allclose(data.coefs_[0] * rms, auto.coefs_[0], rtol=1e-9)
+    for W, W_auto in zip(data.coefs_[1:], auto.coefs_[1:]):
+        np.testing.assert_allclose(W, W_auto, rtol=1e-9)
+    # Inputs of unit scale or less (scaled, TF-IDF) keep He's scale as it is.
+    small = X / (2 * rms)
+    data, auto = fit("data", small), fit("auto", small)
+    np.testing.assert_allclose(data.coefs_[0], auto.coefs_[0], rtol=1e-9)
+
+
 def test_tol_stops_early(cancer):
     X, y = cancer
-    clf = ANNClassifier(8, lr=0.5, epochs=5000, tol=1e-3, random_state=0).fit(X, y)
+    clf = textbook_classifier(8, lr=0.5, epochs=5000, tol=1e-3, random_state=0).fit(
+        X, y
+    )
     assert clf.n_iter_ < 5000
     curve = clf.loss_curve_
     # Each of the last 11 epochs (n_iter_no_change + 1, as MLPClassifier counts)
@@ -155,15 +187,15 @@ def test_tol_stops_early(cancer):
 def test_running_out_of_epochs_with_tol_warns(cancer):
     X, y = cancer
     with pytest.warns(ConvergenceWarning, match="Maximum epochs"):
-        ANNClassifier(lr=0.01, epochs=5, tol=1e-6, random_state=0).fit(X, y)
+        textbook_classifier(lr=0.01, epochs=5, tol=1e-6, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ANNClassifier(lr=0.01, epochs=5, random_state=0).fit(X, y)
+        textbook_classifier(lr=0.01, epochs=5, random_state=0).fit(X, y)
 
 
 def test_adaptive_schedule_lowers_the_rate_on_plateaus(cancer):
     X, y = cancer
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         8,
         lr=2.0,
         lr_schedule="adaptive",
@@ -178,7 +210,7 @@ def test_adaptive_schedule_lowers_the_rate_on_plateaus(cancer):
 
 def test_early_stopping_restores_the_best_validation_weights(cancer):
     X, y = cancer
-    clf = ANNClassifier(
+    clf = textbook_classifier(
         64,
         solver="adam",
         lr=0.05,
@@ -194,7 +226,7 @@ def test_early_stopping_restores_the_best_validation_weights(cancer):
     assert best < clf.n_iter_ - 1
     assert clf.best_validation_score_ == clf.validation_scores_[best]
     # Replay the fit up to the best epoch: the kept weights are that epoch's.
-    replay = ANNClassifier(
+    replay = textbook_classifier(
         64,
         solver="adam",
         lr=0.05,
@@ -208,7 +240,7 @@ def test_early_stopping_restores_the_best_validation_weights(cancer):
 
 def test_without_early_stopping_validation_attributes_are_none(cancer):
     X, y = cancer
-    clf = ANNClassifier(epochs=3).fit(X, y)
+    clf = textbook_classifier(epochs=3).fit(X, y)
     assert clf.validation_loss_curve_ is None
     assert clf.validation_scores_ is None and clf.best_validation_score_ is None
 
@@ -219,8 +251,8 @@ def test_full_batch_sample_weight_equals_repeated_rows(rng):
     w = rng.randint(0, 4, 30)
     w[:2] = [1, 2]
     params = dict(hidden_size=6, lr=0.3, epochs=300, alpha=0.01, random_state=0)
-    weighted = ANNClassifier(**params).fit(X, y, sample_weight=w)
-    repeated = ANNClassifier(**params).fit(np.repeat(X, w, 0), np.repeat(y, w))
+    weighted = textbook_classifier(**params).fit(X, y, sample_weight=w)
+    repeated = textbook_classifier(**params).fit(np.repeat(X, w, 0), np.repeat(y, w))
     np.testing.assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-7
     )
@@ -232,8 +264,8 @@ def test_balanced_class_weight_raises_minority_recall():
     )
     X = StandardScaler().fit_transform(X)
     params = dict(hidden_size=16, lr=0.5, epochs=300, random_state=0)
-    plain = ANNClassifier(**params).fit(X, y)
-    balanced = ANNClassifier(**params, class_weight="balanced").fit(X, y)
+    plain = textbook_classifier(**params).fit(X, y)
+    balanced = textbook_classifier(**params, class_weight="balanced").fit(X, y)
     plain_recall = recall_score(y, plain.predict(X))
     balanced_recall = recall_score(y, balanced.predict(X))
     assert balanced_recall > plain_recall + 0.05
@@ -242,10 +274,10 @@ def test_balanced_class_weight_raises_minority_recall():
 def test_class_weight_dict_equals_sample_weight(rng):
     X = rng.randn(40, 3)
     y = np.where(rng.rand(40) > 0.5, "a", "b")
-    by_class = ANNClassifier(
+    by_class = textbook_classifier(
         epochs=30, class_weight={"a": 3.0, "b": 1.0}, random_state=0
     )
-    by_sample = ANNClassifier(epochs=30, random_state=0)
+    by_sample = textbook_classifier(epochs=30, random_state=0)
     by_class.fit(X, y)
     by_sample.fit(X, y, sample_weight=np.where(y == "a", 3.0, 1.0))
     np.testing.assert_allclose(by_class.loss_curve_, by_sample.loss_curve_, rtol=1e-12)
@@ -253,8 +285,8 @@ def test_class_weight_dict_equals_sample_weight(rng):
 
 def test_warm_start_continues_the_loss_curve(rng):
     X, y = rng.randn(50, 3), rng.randint(0, 3, 50)
-    whole = ANNClassifier(5, epochs=40, random_state=0).fit(X, y)
-    warm = ANNClassifier(5, epochs=25, random_state=0, warm_start=True).fit(X, y)
+    whole = textbook_classifier(5, epochs=40, random_state=0).fit(X, y)
+    warm = textbook_classifier(5, epochs=25, random_state=0, warm_start=True).fit(X, y)
     warm.set_params(epochs=15).fit(X, y)
     np.testing.assert_allclose(warm.loss_curve_, whole.loss_curve_, rtol=1e-12)
     assert warm.n_iter_ == 40 and warm.t_ == 40 * 50
@@ -263,7 +295,7 @@ def test_warm_start_continues_the_loss_curve(rng):
 
 def test_warm_start_refuses_other_classes_or_layers(rng):
     X, y = rng.randn(30, 3), rng.randint(0, 3, 30)
-    clf = ANNClassifier(5, epochs=3, warm_start=True).fit(X, y)
+    clf = textbook_classifier(5, epochs=3, warm_start=True).fit(X, y)
     with pytest.raises(ValueError, match="same classes"):
         clf.fit(X, np.where(y == 2, 1, y))
     with pytest.raises(ValueError, match="warm_start=False"):
@@ -274,8 +306,8 @@ def test_warm_start_refuses_other_classes_or_layers(rng):
 def test_partial_fit_runs_one_epoch_per_call_and_continues(rng, solver):
     X, y = rng.randn(60, 3), rng.randint(0, 3, 60)
     params = dict(hidden_size=5, solver=solver, lr=0.05, random_state=0)
-    whole = ANNClassifier(**params, epochs=6).fit(X, y)
-    parts = ANNClassifier(**params)
+    whole = textbook_classifier(**params, epochs=6).fit(X, y)
+    parts = textbook_classifier(**params)
     for _ in range(6):
         parts.partial_fit(X, y, classes=[0, 1, 2])
     np.testing.assert_allclose(parts.loss_curve_, whole.loss_curve_, rtol=1e-12)
@@ -284,7 +316,7 @@ def test_partial_fit_runs_one_epoch_per_call_and_continues(rng, solver):
 
 def test_partial_fit_needs_classes_first(rng):
     X, y = rng.randn(20, 3), rng.randint(0, 2, 20)
-    clf = ANNClassifier()
+    clf = textbook_classifier()
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X, y)
     assert not hasattr(clf, "coefs_")
@@ -297,7 +329,7 @@ def test_partial_fit_needs_classes_first(rng):
 def test_partial_fit_multilabel(rng):
     X = rng.randn(40, 3)
     Y = (X[:, :2] > 0).astype(int)
-    clf = ANNClassifier(8, lr=0.5, random_state=0)
+    clf = textbook_classifier(8, lr=0.5, random_state=0)
     for _ in range(50):
         clf.partial_fit(X, Y)
     assert clf.predict(X).shape == (40, 2) and clf.n_iter_ == 50
@@ -307,16 +339,16 @@ def test_partial_fit_multilabel(rng):
 def test_partial_fit_refuses_lbfgs_and_balanced(rng):
     X, y = rng.randn(10, 2), rng.randint(0, 2, 10)
     with pytest.raises(AttributeError, match="partial_fit") as info:
-        ANNClassifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1])
+        textbook_classifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1])
     assert "solver='lbfgs'" in str(info.value.__cause__)
     with pytest.raises(ValueError, match="balanced"):
-        ANNClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+        textbook_classifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 
 
 def test_loss_growing_far_past_its_start_raises_naming_lr():
     X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="lower it"):
-        ANNClassifier(lr=1e6, epochs=200, random_state=0).fit(X, y)
+        textbook_classifier(lr=1e6, epochs=200, random_state=0).fit(X, y)
 
 
 def test_ctrl_c_keeps_the_last_completed_epoch(cancer, monkeypatch):
@@ -330,12 +362,12 @@ def test_ctrl_c_keeps_the_last_completed_epoch(cancer, monkeypatch):
         return on_epoch
 
     monkeypatch.setattr(skann._engine, "_progress_printer", interrupt_at_epoch_3)
-    clf = ANNClassifier(8, epochs=100, batch_size=50, random_state=0)
+    clf = textbook_classifier(8, epochs=100, batch_size=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
         clf.fit(X, y)
     assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
     assert clf.predict(X).shape == y.shape
     monkeypatch.undo()
-    replay = ANNClassifier(8, epochs=4, batch_size=50, random_state=0).fit(X, y)
+    replay = textbook_classifier(8, epochs=4, batch_size=50, random_state=0).fit(X, y)
     np.testing.assert_array_equal(clf.coefs_[0], replay.coefs_[0])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
