@@ -177,3 +177,16 @@ def test_one_row_allocates_a_small_fraction_of_the_model(Estimator):
         finally:
             tracemalloc.stop()
         assert peak < model_bytes / 4
+
+
+def test_a_parallel_grid_search_finds_what_a_serial_one_does(data):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    grid = {"hidden_size": [8, 16], "lr": [0.01, 0.03]}
+    serial = GridSearchCV(small(), grid, cv=3, n_jobs=1).fit(X, y)
+    parallel = GridSearchCV(small(), grid, cv=3, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+    assert parallel.best_params_ == serial.best_params_
