@@ -57,15 +57,6 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-# At its defaults too: the checks train on targets and features of every scale.
-@pytest.mark.filterwarnings(
-    "ignore:Training went wrong:sklearn.exceptions.ConvergenceWarning"
-)
-@parametrize_with_checks([ANNRegressor()])
-def test_sklearn_compatible_regressor_at_its_defaults(estimator, check):
-    check(estimator)
-
-
 def test_param_validation():
     check_param_validation("ANNClassifier", fast_classifier())
 
@@ -77,6 +68,6 @@ def test_param_validation_of_the_regressor():
 # At the defaults the checks' small data sets may end before a plateau (a
 # ConvergenceWarning says so); every check must pass all the same.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks([ANNClassifier(), ANNRegressor()])
+@listed(parametrize_with_checks([ANNClassifier(), ANNRegressor()]))
 def test_the_defaults_pass_every_check(estimator, check):
     check(estimator)

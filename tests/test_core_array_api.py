@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from sklearn.externals import array_api_compat
 
 from skann._core import diagnosis, network
 from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -27,6 +26,9 @@ from skann._core.plan import Dataset, Plan
 from skann._core.schedules import SCHEDULES
 from skann._core.stopping import Plateau
 from skann._core.training import train
+
+# scikit-learn vendors array-api-compat from 1.7 on; the tests need its wrappers.
+array_api_compat = pytest.importorskip("sklearn.externals.array_api_compat")
 
 
 @dataclass
