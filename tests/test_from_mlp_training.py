@@ -44,7 +44,7 @@ def start_from(monkeypatch):
     """Make skann's next networks start from the given weights."""
 
     def use(coefs, intercepts):
-        def initialize(cls, layer_sizes, activation, out_activation, *_, dtype=None):
+        def initialize(cls, layer_sizes, activation, out_activation, *_, **__):
             assert layer_sizes == (coefs[0].shape[0], *(W.shape[1] for W in coefs))
             return cls(coefs, intercepts, activation, out_activation)
 
