@@ -432,14 +432,14 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         The labels are encoded on the host, as NumPy arrays; ``classes_`` lives
         where ``y`` does, as LogisticRegression keeps it.
         """
-        y_home, y = Home.of(y), host(y)
+        y_home, y, classes = Home.of(y), host(y), host(classes)
         check_classification_targets(y)
         if not continuing:
             encoded = self._encode_new_targets(y, dtype, classes, incremental)
             self.classes_ = y_home.put(self.classes_)
             return encoded
         if incremental and classes is not None:
-            self._check_same_classes(host(classes))
+            self._check_same_classes(classes)
         return self._encode_known_targets(y, dtype, exact=not incremental)
 
     def _encode_new_targets(self, y, dtype, classes=None, incremental=False):
@@ -635,8 +635,8 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
         model = fitted_model(self)
-        P, fitted, xp = model.outputs(X, "predict"), model.estimator, model.home.xp
-        if xp is not np:
+        P, fitted = model.outputs(X, "predict"), model.estimator
+        if model.home.xp is not np or not isinstance(fitted.classes_, np.ndarray):
             return _labels_in(model.home, P, fitted)
         if fitted._label_type == "multilabel":
             return (P >= 0.5).astype(int)
@@ -668,9 +668,9 @@ def _labels_in(home, P, fitted):
     """
     xp = home.xp
     if fitted._label_type == "multilabel":
-        return xp.astype(P >= 0.5, xp.int64)
+        return _as_int64(P >= 0.5, xp)
     if fitted._label_type == "binary":
-        indices = xp.astype(P[:, 0] >= 0.5, xp.int64)
+        indices = _as_int64(P[:, 0] >= 0.5, xp)
     else:
         indices = xp.argmax(P, axis=1)
     classes = fitted.classes_
@@ -679,3 +679,9 @@ def _labels_in(home, P, fitted):
     if where.xp is np and labels.dtype.kind not in "biuf":
         return labels
     return home.put(labels)
+
+
+def _as_int64(a, xp):
+    """The booleans ``a`` of namespace ``xp`` as 0 and 1 in int64."""
+    # NumPy before 2.0 has no astype function.
+    return a.astype(np.int64) if xp is np else xp.astype(a, xp.int64)

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted
 
-from ._arrays import Home, check_same_home, converted
+from ._arrays import Home, check_same_home, converted, host
 from ._core.activations import ACTIVATIONS
 from ._core.namespaces import all_finite
 from ._core.network import CHUNK_BYTES, Network
@@ -89,6 +89,17 @@ def with_arrays(estimator, convert):
     if "coefs_" in state:
         fitted_model(copy)
     return copy
+
+
+def on_host(estimator):
+    """``estimator``, or a copy of it with NumPy arrays if fitted elsewhere.
+
+    For what takes NumPy arrays only: ONNX's constants, say.
+    """
+    coefs = vars(estimator).get("coefs_")
+    if not coefs or isinstance(coefs[0], np.ndarray):
+        return estimator
+    return with_arrays(estimator, host)
 
 
 def fitted_model(estimator):

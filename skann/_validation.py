@@ -10,6 +10,7 @@ import math
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_sample_weight, validate_data
@@ -73,6 +74,25 @@ def _refuse_dates(X, owner):
         )
 
 
+def _refuse_other_sparse(X, owner):
+    """Raise a TypeError for a sparse array other than SciPy's (a sparse tensor).
+
+    The first layer multiplies SciPy's sparse matrices on the host; other
+    libraries' sparse formats are outside the Array API standard.
+    """
+    if sp.issparse(X):
+        return
+    layout = str(getattr(X, "layout", ""))
+    if "sparse" in layout or "sparse" in type(X).__module__:
+        raise TypeError(
+            f"X is a sparse {type(X).__module__}.{type(X).__name__}"
+            f"{f' ({layout})' if layout else ''}; {owner} takes sparse input as a "
+            "SciPy sparse matrix only, which trains on the host with NumPy. Pass "
+            "a dense array to train where X lives (X.to_dense() for PyTorch), or "
+            "a SciPy CSR matrix."
+        )
+
+
 def training_data(estimator, X, y, reset):
     """Validated ``X`` (dense, or CSR) and ``y`` for ``fit`` or ``partial_fit``.
 
@@ -80,6 +100,7 @@ def training_data(estimator, X, y, reset):
     (``n_features_in_``, ``feature_names_in_``); otherwise ``X`` must match them.
     """
     _refuse_dates(X, type(estimator).__name__)
+    _refuse_other_sparse(X, type(estimator).__name__)
     # CSC and every other sparse format become CSR once: batches take rows.
     return _validate_quietly(
         estimator,
@@ -100,6 +121,7 @@ def prediction_data(estimator, X, home):
     if _plain_rows(estimator, X):
         return X
     _refuse_dates(X, type(estimator).__name__)
+    _refuse_other_sparse(X, type(estimator).__name__)
     return _validate_quietly(
         estimator, X, reset=False, accept_sparse="csr", dtype=home.float_dtypes()
     )
@@ -130,7 +152,7 @@ def _plain_rows(estimator, X):
 def _check_weight_sum(total, dtype, what, home):
     """Raise if weights summing to ``total`` would overflow training in ``dtype``."""
     finfo = home.xp.finfo(dtype)
-    low, high = float(finfo.tiny), float(finfo.max) / _WEIGHT_HEADROOM
+    low, high = float(finfo.smallest_normal), float(finfo.max) / _WEIGHT_HEADROOM
     if not low <= total <= high:
         raise ValueError(
             f"{what} sums to {total:.4g}, outside [{low:.3g}, {high:.3g}], the range "
@@ -168,7 +190,7 @@ def sample_weights(X, sample_weight, target_weights, home):
         # below with their sum, not by an overflow on the way.
         sample_weight = home.put(
             _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                sample_weight, X, dtype=widest, ensure_non_negative=True
             ),
             widest,
         )
