@@ -137,15 +137,15 @@ def converted(value, convert):
     return value
 
 
-def check_same_home(X, home, owner, method):
+def check_same_home(X, home, owner, method, dispatch):
     """Refuse ``X`` from another namespace or device than the fitted ``home``.
 
     As scikit-learn's ``check_same_namespace``, with the same ``ValueError``;
-    ``owner`` is the estimator's class name and ``method`` the one called. A
-    model fitted outside NumPy also refuses every input once dispatch is off.
+    ``owner`` is the estimator's class name, ``method`` the one called and
+    ``dispatch`` whether ``array_api_dispatch`` is on. A model fitted outside
+    NumPy also refuses every input once dispatch is off.
     """
-    dispatch = get_config()["array_api_dispatch"]
-    if home.xp is np and not dispatch:
+    if home.xp is np and (not dispatch or type(X) is np.ndarray):
         return
     X_home = Home.of(X)
     if dispatch and X_home == home:

@@ -175,16 +175,20 @@ class FittedModel:
         wider array (NumPy only). The rows go through a chunk at a time, so memory
         stays bounded however many there are; a sparse ``X`` stays sparse.
         """
-        home, network = self.home, self.network
-        check_same_home(X, home, type(self.estimator).__name__, method)
+        home, network, config = self.home, self.network, get_config()
+        owner = type(self.estimator).__name__
+        check_same_home(X, home, owner, method, config["array_api_dispatch"])
         X = prediction_data(self.estimator, X, home)
-        limit = min(CHUNK_BYTES, get_config()["working_memory"] * 2**20)
-        chunk = network.rows_per_chunk(limit)
+        chunk = network.rows_per_chunk(
+            min(CHUNK_BYTES, config["working_memory"] * 2**20)
+        )
         if home.xp is np:
             units, out = self._numpy_outputs(X, chunk, n_columns)
+            finite = np.isfinite(units).all()
         else:
             units = out = self._outputs_in(home.xp, X, chunk)
-        if not all_finite(units, home.xp):
+            finite = all_finite(units, home.xp)
+        if not finite:
             raise ValueError(
                 "The network's activations overflowed for some rows of X: their "
                 "values are too large. Scale the features (for example with "
