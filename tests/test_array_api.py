@@ -502,3 +502,72 @@ def test_onnx_exports_a_model_fitted_on_the_device():
         model.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     np.testing.assert_allclose(session.run(None, {"X": X32})[1], proba, atol=1e-6)
+
+
+def _messages(record):
+    return [str(w.message) for w in record]
+
+
+def test_divergence_and_the_diagnosis_say_what_they_say_with_numpy(space, dispatch):
+    X, y = _data("regression")
+    X = X * [1, 1, 1, 300]  # an unscaled column, which the advice names
+    diverging = ANNRegressor(**BASE | dict(lr=50.0, epochs=30))
+    with pytest.raises(ValueError) as error:
+        diverging.fit(space.asarray(X), space.asarray(y))
+    with sklearn.config_context(array_api_dispatch=False):
+        with pytest.raises(ValueError) as ref_error:
+            diverging.fit(X.astype(space.np_dtype), y)
+    assert "column 3 of X" in str(ref_error.value)
+    assert str(error.value) == str(ref_error.value)
+    swinging = ANNRegressor(**BASE | dict(lr=0.3, epochs=8, init_scale=3.0))
+    with pytest.warns(Warning) as record:
+        swinging.fit(space.asarray(X), space.asarray(y))
+    with sklearn.config_context(array_api_dispatch=False):
+        with pytest.warns(Warning) as ref_record:
+            swinging.fit(X.astype(space.np_dtype), y)
+    assert any("Training went wrong" in m for m in _messages(ref_record))
+    assert _messages(record) == _messages(ref_record)
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_ctrl_c_ends_training_after_the_current_epoch(space, dispatch, solver):
+    import signal
+
+    import skann._engine
+
+    X, y = _data()
+
+    def progress_printer(estimator):
+        def on_epoch(epoch, loss):
+            if epoch == 3:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        return on_epoch
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(skann._engine, "_progress_printer", progress_printer)
+        # Shuffled batches report each epoch as it ends.
+        settings = dict(solver=solver, batch_size=20, shuffle=True, epochs=50)
+        est = ANNClassifier(**BASE | settings)
+        with pytest.warns(UserWarning, match="interrupted after 4"):
+            est.fit(space.asarray(X), space.asarray(y))
+    assert est.n_iter_ == 4
+    _assert_lives_in(est.predict_proba(space.asarray(X)), space)
+
+
+def test_callbacks_get_each_epochs_model_where_x_lives(space, dispatch):
+    callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = _data()
+    monitor = callback.ScoringMonitor(scoring="neg_log_loss")
+    est = ANNClassifier(**BASE).set_callbacks(monitor)
+    est.fit(space.asarray(X), space.asarray(y))
+    epochs = [
+        row for row in monitor.get_logs(select="most_recent").data
+        if row["task_name"] == "epoch"
+    ]  # fmt: skip
+    assert len(epochs) == BASE["epochs"]
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = ANNClassifier(**BASE).fit(X.astype(space.np_dtype), y)
+    assert epochs[-1]["neg_log_loss"] == pytest.approx(
+        -sklearn.metrics.log_loss(y, ref.predict_proba(X)), rel=1e-4
+    )
