@@ -571,3 +571,26 @@ def test_callbacks_get_each_epochs_model_where_x_lives(space, dispatch):
     assert epochs[-1]["neg_log_loss"] == pytest.approx(
         -sklearn.metrics.log_loss(y, ref.predict_proba(X)), rel=1e-4
     )
+
+
+def test_the_user_guide_page_runs(capsys):
+    """The Python blocks of "On GPUs and other array libraries", in order."""
+    pytest.importorskip("torch")
+    import re
+    import textwrap
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs/user_guide/array_api.rst"
+    blocks = re.findall(
+        r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", page.read_text()
+    )
+    assert len(blocks) == 2
+    namespace = {}
+    with sklearn.config_context():  # the page turns dispatch on for good
+        exec("\n".join(textwrap.dedent(b) for b in blocks), namespace)
+        score = namespace["pipe"].score(namespace["X"], namespace["y"])
+    assert not sklearn.get_config()["array_api_dispatch"]
+    assert isinstance(namespace["proba"], type(namespace["X"]))
+    assert isinstance(namespace["clf_numpy"].coefs_[0], np.ndarray)
+    assert score > 0.95
+    assert str(namespace["clf"].coefs_[0].device) in capsys.readouterr().out
