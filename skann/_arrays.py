@@ -15,11 +15,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn import get_config
-from sklearn.externals import array_api_compat
 from sklearn.utils._array_api import _convert_to_numpy, _max_precision_float_dtype
+from sklearn.utils.fixes import parse_version
+
+try:  # scikit-learn vendors array-api-compat from 1.7 on ...
+    from sklearn.externals import array_api_compat
+except ImportError:  # ... and uses the package, where installed, before
+    try:
+        import array_api_compat
+    except ImportError:  # no other namespace can be dispatched to
+        array_api_compat = None
 
 from ._core.namespaces import from_numpy, namespace
+
+#: The oldest scikit-learn whose array API dispatch skann follows: earlier ones
+#: lack helpers of their own that fits on other namespaces need.
+DISPATCH_SINCE = "1.8"
+#: Whether fits under ``array_api_dispatch`` train in X's namespace here.
+DISPATCHES = array_api_compat is not None and parse_version(
+    sklearn.__version__
+) >= parse_version(DISPATCH_SINCE)
 
 #: How a model fitted outside NumPy can be moved, in the words of scikit-learn's
 #: own error.
@@ -46,7 +63,7 @@ class Home:
     @classmethod
     def of(cls, a):
         """Where ``a`` lives, whatever the configuration; NumPy for non-arrays."""
-        if isinstance(a, np.ndarray) or sp.issparse(a):
+        if isinstance(a, np.ndarray) or sp.issparse(a) or array_api_compat is None:
             return NUMPY
         try:
             xp = namespace(array_api_compat.array_namespace(a))
@@ -59,7 +76,14 @@ class Home:
         """Where a fit on ``X`` trains: ``X``'s home under dispatch, else NumPy's."""
         if not get_config()["array_api_dispatch"]:
             return NUMPY
-        return cls.of(X)
+        home = cls.of(X)
+        if home.xp is not np and not DISPATCHES:
+            raise ValueError(
+                f"Training on {home.words()} under array_api_dispatch needs "
+                f"scikit-learn {DISPATCH_SINCE} or later; this is scikit-learn "
+                f"{sklearn.__version__}. Upgrade scikit-learn, or pass NumPy arrays."
+            )
+        return home
 
     @property
     def widest_float(self):

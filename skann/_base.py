@@ -16,7 +16,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_random_state
 
-from ._arrays import NUMPY, Home, converted, home_from_words, home_words, host
+from ._arrays import (
+    DISPATCHES,
+    NUMPY,
+    Home,
+    converted,
+    home_from_words,
+    home_words,
+    host,
+)
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
@@ -230,7 +238,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.sparse = True
         # Every solver trains in X's namespace and on its device (L-BFGS hands
         # SciPy the parameter vector on the host).
-        tags.array_api_support = True
+        tags.array_api_support = DISPATCHES
         return tags
 
     # Training ---------------------------------------------------------------------
