@@ -308,6 +308,8 @@ def test_a_device_without_float64_trains_in_float32(dispatch):
     xp = pytest.importorskip("array_api_strict")
     if parse_version(sklearn.__version__) < parse_version("1.9"):
         pytest.skip("scikit-learn 1.8 checks sample weights in float64 there")
+    if "no_float64" not in str(xp.__array_namespace_info__().devices()):
+        pytest.skip("this array-api-strict has no device without float64")
     space = Space(xp, xp.Device("no_float64"), xp.float32, np.float32)
     X, y = _data("regression")
     w = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
