@@ -8,7 +8,6 @@ array and prediction lives where X does.
 
 import importlib
 import os
-import pickle
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +104,7 @@ def dispatch():
         yield
 
 
-def _host(a):
+def to_host(a):
     """``a`` as a NumPy array on the host."""
     if isinstance(a, np.ndarray):
         return a
@@ -116,7 +115,7 @@ def _tolerance(space):
     return 1e-9 if space.np_dtype is np.float64 else 1e-4
 
 
-def _assert_lives_in(a, space, dtype=None):
+def assert_lives_in(a, space, dtype=None):
     assert array_api_compat.array_namespace(a) is space.xp
     if space.device is not None:
         assert array_api_compat.device(a) == space.device
@@ -124,7 +123,7 @@ def _assert_lives_in(a, space, dtype=None):
         assert a.dtype == dtype
 
 
-def _data(kind="multiclass", n=80):
+def make_data(kind="multiclass", n=80):
     rng = np.random.RandomState(0)
     X = rng.randn(n, 4)
     if kind == "multiclass":
@@ -203,13 +202,13 @@ def _assert_same_fit(est, ref, space):
         )
         np.testing.assert_allclose(est.validation_scores_, ref.validation_scores_)
     for a, r in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_):
-        _assert_lives_in(a, space, space.dtype)
-        np.testing.assert_allclose(_host(a), r, rtol=tol, atol=tol)
+        assert_lives_in(a, space, space.dtype)
+        np.testing.assert_allclose(to_host(a), r, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_classifier_fit_follows_the_numpy_fit(space, case):
-    X, y = _data()
+    X, y = make_data()
     ref, est, X_xp = _fit_both(lambda: ANNClassifier(**BASE | CASES[case]), space, X, y)
     _assert_same_fit(est, ref, space)
     if case == "early-stopping":
@@ -218,20 +217,20 @@ def test_a_classifier_fit_follows_the_numpy_fit(space, case):
         proba, labels = est.predict_proba(X_xp), est.predict(X_xp)
         log_proba = est.predict_log_proba(X_xp)
         score = est.score(X_xp, space.asarray(y))
-    _assert_lives_in(proba, space, space.dtype)
-    _assert_lives_in(log_proba, space, space.dtype)
-    _assert_lives_in(labels, space)
+    assert_lives_in(proba, space, space.dtype)
+    assert_lives_in(log_proba, space, space.dtype)
+    assert_lives_in(labels, space)
     np.testing.assert_allclose(
-        _host(proba), ref.predict_proba(X), atol=_tolerance(space)
+        to_host(proba), ref.predict_proba(X), atol=_tolerance(space)
     )
     np.testing.assert_allclose(
-        _host(log_proba),
+        to_host(log_proba),
         ref.predict_log_proba(X),
         rtol=_tolerance(space),
         atol=10 * _tolerance(space),
     )
-    np.testing.assert_array_equal(_host(labels), ref.predict(X))
-    _assert_lives_in(est.classes_, space)
+    np.testing.assert_array_equal(to_host(labels), ref.predict(X))
+    assert_lives_in(est.classes_, space)
     assert type(score) is float and abs(score - ref.score(X, y)) < 1e-6
 
 
@@ -243,25 +242,25 @@ def test_every_solver_declares_array_api_support():
 
 @pytest.mark.parametrize("solver", ["gd", "adam", "lbfgs"])
 def test_a_regressor_fit_follows_the_numpy_fit(space, solver):
-    X, y = _data("regression")
+    X, y = make_data("regression")
     settings = BASE | dict(solver=solver, lr=0.05, epochs=12)
     ref, est, X_xp = _fit_both(lambda: ANNRegressor(**settings), space, X, y)
     _assert_same_fit(est, ref, space)
     widest = space.xp.float64
     for name in ("y_mean_", "y_scale_"):
-        _assert_lives_in(getattr(est, name), space, widest)
-        np.testing.assert_allclose(_host(getattr(est, name)), getattr(ref, name))
+        assert_lives_in(getattr(est, name), space, widest)
+        np.testing.assert_allclose(to_host(getattr(est, name)), getattr(ref, name))
     with sklearn.config_context(array_api_dispatch=True):
         y_pred = est.predict(X_xp)
         score = est.score(X_xp, space.asarray(y))
-    _assert_lives_in(y_pred, space, space.dtype)
+    assert_lives_in(y_pred, space, space.dtype)
     rtol = 1e-9 if space.np_dtype is np.float64 else 1e-4
-    np.testing.assert_allclose(_host(y_pred), ref.predict(X), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(to_host(y_pred), ref.predict(X), rtol=rtol, atol=rtol)
     assert type(score) is float and abs(score - ref.score(X, y)) < 1e-5
 
 
 def test_class_and_sample_weights_follow_the_numpy_fit(space):
-    X, y = _data()
+    X, y = make_data()
     w = np.random.RandomState(1).uniform(0.2, 3.0, len(y))
     w[:16] = 0.0  # the first minibatch takes no step
     settings = BASE | dict(batch_size=16, class_weight={0: 2.0, 1: 1.0, 2: 0.5})
@@ -270,7 +269,7 @@ def test_class_and_sample_weights_follow_the_numpy_fit(space):
 
 
 def test_warm_start_and_partial_fit_continue_as_with_numpy(space, dispatch):
-    X, y = _data()
+    X, y = make_data()
     X_xp, y_xp = space.asarray(X), space.asarray(y)
     settings = BASE | dict(solver="adam", lr=0.05, batch_size=16, warm_start=True)
     with sklearn.config_context(array_api_dispatch=False):
@@ -288,16 +287,16 @@ def test_warm_start_and_partial_fit_continue_as_with_numpy(space, dispatch):
     _assert_same_fit(est, ref, space)
     _assert_same_fit(partial, ref_partial, space)
     for key in ("m", "s"):
-        _assert_lives_in(partial._optimizer_state_[key], space, space.dtype)
+        assert_lives_in(partial._optimizer_state_[key], space, space.dtype)
 
 
 def test_predictions_run_a_chunk_of_rows_at_a_time(space, dispatch):
-    X, y = _data()
+    X, y = make_data()
     est = ANNClassifier(**BASE).fit(space.asarray(X), space.asarray(y))
-    whole = _host(est.predict_proba(space.asarray(X)))
+    whole = to_host(est.predict_proba(space.asarray(X)))
     with sklearn.config_context(working_memory=1e-4):  # a few rows a chunk
         assert est._fitted_model.network.rows_per_chunk(1e-4 * 2**20) < 10
-        chunked = _host(est.predict_proba(space.asarray(X)))
+        chunked = to_host(est.predict_proba(space.asarray(X)))
     # Products of fewer rows may round in another order.
     np.testing.assert_allclose(
         chunked, whole, rtol=1e-12 if space.np_dtype is np.float64 else 1e-6
@@ -311,42 +310,42 @@ def test_a_device_without_float64_trains_in_float32(dispatch):
     if "no_float64" not in str(xp.__array_namespace_info__().devices()):
         pytest.skip("this array-api-strict has no device without float64")
     space = Space(xp, xp.Device("no_float64"), xp.float32, np.float32)
-    X, y = _data("regression")
+    X, y = make_data("regression")
     w = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
     est = ANNRegressor(**BASE).fit(*(space.asarray(a) for a in (X, y, w)))
     for a in (*est.coefs_, est.y_mean_, est.y_scale_, est.predict(space.asarray(X))):
-        _assert_lives_in(a, space, xp.float32)
+        assert_lives_in(a, space, xp.float32)
     with sklearn.config_context(array_api_dispatch=False):
         ref = ANNRegressor(**BASE).fit(X.astype(np.float32), y, w)
     np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-4)
 
 
 def test_string_labels_stay_numpy_while_training_on_the_device(space, dispatch):
-    X, y = _data("binary")
+    X, y = make_data("binary")
     labels = np.array(["no", "yes"])[y]
     est = ANNClassifier(**BASE).fit(space.asarray(X), labels)
     assert isinstance(est.classes_, np.ndarray) and est.classes_.dtype.kind == "U"
-    _assert_lives_in(est.coefs_[0], space)
+    assert_lives_in(est.coefs_[0], space)
     with sklearn.config_context(array_api_dispatch=False):
         ref = ANNClassifier(**BASE).fit(X.astype(space.np_dtype), labels)
     np.testing.assert_array_equal(est.predict(space.asarray(X)), ref.predict(X))
 
 
 def test_multilabel_predictions_are_integers_in_xs_namespace(space, dispatch):
-    X, _ = _data()
+    X, _ = make_data()
     Y = (X[:, :3] > 0).astype(int)
     est = ANNClassifier(**BASE).fit(space.asarray(X), space.asarray(Y))
     pred = est.predict(space.asarray(X))
-    _assert_lives_in(pred, space, space.xp.int64)
+    assert_lives_in(pred, space, space.xp.int64)
     with sklearn.config_context(array_api_dispatch=False):
         ref = ANNClassifier(**BASE).fit(X.astype(space.np_dtype), Y)
-    np.testing.assert_array_equal(_host(pred), ref.predict(X))
+    np.testing.assert_array_equal(to_host(pred), ref.predict(X))
 
 
 def test_labels_live_where_y_does_and_predictions_where_x_does(dispatch):
     xps = pytest.importorskip("array_api_strict")
     torch = pytest.importorskip("torch")
-    X, y = _data()
+    X, y = make_data()
     X_xp = xps.asarray(X, device=xps.Device("device1"))
     est = ANNClassifier(**BASE).fit(X_xp, torch.asarray(y))
     assert isinstance(est.classes_, torch.Tensor)  # as LogisticRegression keeps it
@@ -359,177 +358,12 @@ def test_labels_live_where_y_does_and_predictions_where_x_does(dispatch):
     assert isinstance(est.predict(sp.csr_matrix(X)), np.ndarray)
 
 
-def _fitted_in(name, **settings):
-    X, y = _data()
-    space = SPACES[name]()
-    with sklearn.config_context(array_api_dispatch=True):
-        est = ANNClassifier(**BASE | settings).fit(space.asarray(X), space.asarray(y))
-    return est, X, space
-
-
-@pytest.mark.parametrize(
-    "fitted, given, match",
-    [
-        ("torch-cpu-float64", "numpy", "namespaces used during fit .*torch.* differ"),
-        ("numpy", "torch-cpu-float64", r"namespaces used during fit \(numpy\)"),
-        ("array_api_strict-cpu", "array_api_strict-device1", "Devices used during"),
-        ("torch-cpu-float64", "list", "not compatible with the array-like input"),
-        ("torch-cpu-float64", "sparse", "not compatible with the sparse array input"),
-    ],
-)
-@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
-def test_predicting_elsewhere_fails_as_in_scikit_learn(fitted, given, match, method):
-    est, X, _ = _fitted_in(fitted)
-    if given == "list":
-        X_given = X.tolist()
-    elif given == "sparse":
-        X_given = sp.csr_matrix(X)
-    else:
-        space = SPACES[given]()
-        X_given = space.asarray(X) if given != "numpy" else X
-    with sklearn.config_context(array_api_dispatch=True):
-        with pytest.raises(
-            ValueError,
-            match=f"ANNClassifier.{method}\\(\\) must use the same namespace.*{match}",
-        ):
-            getattr(est, method)(X_given)
-
-
-def test_a_model_fitted_on_the_device_refuses_inputs_once_dispatch_is_off():
-    est, X, space = _fitted_in("torch-cpu-float64")
-    for given in (X, space.asarray(X)):
-        with pytest.raises(ValueError, match="array_api_dispatch=True, which is off"):
-            est.predict(given)
-
-
-def test_without_dispatch_tensors_train_as_numpy_arrays_as_before():
-    torch = pytest.importorskip("torch")
-    X, y = _data()
-    est = ANNClassifier(**BASE).fit(torch.asarray(X), torch.asarray(y))
-    ref = ANNClassifier(**BASE).fit(X, y)
-    assert type(est.coefs_[0]) is np.ndarray and type(est.classes_) is np.ndarray
-    assert est.loss_curve_ == ref.loss_curve_
-
-
-def test_a_sparse_tensor_is_refused_by_name(dispatch):
-    torch = pytest.importorskip("torch")
-    X, y = _data()
-    with pytest.raises(TypeError, match="sparse torch.Tensor .* SciPy sparse matrix"):
-        ANNClassifier(**BASE).fit(torch.asarray(X).to_sparse(), torch.asarray(y))
-
-
-@pytest.mark.parametrize("target", ["numpy", "array_api_strict-device1"])
-def test_move_estimator_to_moves_every_array_and_the_model(target):
-    array_api = pytest.importorskip("sklearn.utils._array_api")
-    if not hasattr(array_api, "move_estimator_to"):
-        pytest.skip("scikit-learn < 1.9")
-    est, X, _ = _fitted_in("torch-cpu-float64", solver="adam")
-    space = SPACES[target]()
-    X_there = space.asarray(X) if target != "numpy" else X
-    with sklearn.config_context(array_api_dispatch=True):
-        xp, _, device = array_api.get_namespace_and_device(X_there)
-        moved = array_api.move_estimator_to(est, xp, device)
-        proba = moved.predict_proba(X_there)
-        expected = _host(est.predict_proba(SPACES["torch-cpu-float64"]().asarray(X)))
-        for a in (*moved.coefs_, moved.classes_, moved._optimizer_state_["m"], proba):
-            _assert_lives_in(a, space)
-        np.testing.assert_allclose(_host(proba), expected, rtol=1e-12)
-        # It trains on there too.
-        moved.partial_fit(X_there, space.asarray(_data()[1]))
-    assert moved.n_iter_ == est.n_iter_ + 1
-    assert isinstance(est.coefs_[0], type(SPACES["torch-cpu-float64"]().asarray(X)))
-
-
-def test_a_fit_continued_on_another_namespace_moves_the_model_there(space, dispatch):
-    X, y = _data("regression")
-    settings = BASE | dict(solver="adam", lr=0.05, warm_start=True)
-    with sklearn.config_context(array_api_dispatch=False):
-        est = ANNRegressor(**settings).fit(X.astype(space.np_dtype), y)
-        ref = ANNRegressor(**settings).fit(X.astype(space.np_dtype), y)
-        ref.fit(X.astype(space.np_dtype), y)
-    est.fit(space.asarray(X), space.asarray(y))
-    _assert_same_fit(est, ref, space)
-    _assert_lives_in(est.y_mean_, space)
-
-
-@pytest.mark.parametrize("name", ["torch-cpu-float32", "array_api_strict-device1"])
-def test_a_pickled_model_comes_back_where_it_was_fitted(name):
-    est, X, space = _fitted_in(name, solver="adam")
-    state = est.__getstate__()
-    assert all(isinstance(W, np.ndarray) for W in state["coefs_"])
-    loaded = pickle.loads(pickle.dumps(est))
-    for a in (*loaded.coefs_, loaded.classes_, loaded._optimizer_state_["s"]):
-        _assert_lives_in(a, space)
-    with sklearn.config_context(array_api_dispatch=True):
-        X_xp = space.asarray(X)
-        np.testing.assert_array_equal(
-            _host(loaded.predict_proba(X_xp)), _host(est.predict_proba(X_xp))
-        )
-
-
-def test_a_model_whose_device_is_missing_loads_with_numpy_arrays():
-    est, X, space = _fitted_in("torch-cpu-float64")
-    state = est.__getstate__()
-    state["_array_home"] = (state["_array_home"][0], "cuda:7")
-    loaded = object.__new__(ANNClassifier)
-    with pytest.warns(UserWarning, match="cannot be restored here.*keeps NumPy"):
-        loaded.__setstate__(state)
-    assert isinstance(loaded.coefs_[0], np.ndarray)
-    with sklearn.config_context(array_api_dispatch=True):
-        expected = _host(est.predict_proba(space.asarray(X)))
-    np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-12)
-
-
-def test_skops_saves_and_loads_a_model_fitted_on_the_device(tmp_path):
-    sio = pytest.importorskip("skops.io")
-    est, X, space = _fitted_in("torch-cpu-float64")
-    path = tmp_path / "model.skops"
-    sio.dump(est, path)
-    trusted = [t for t in sio.get_untrusted_types(file=path) if "skann" in t]
-    assert sio.get_untrusted_types(file=path) == trusted
-    loaded = sio.load(path, trusted=trusted)
-    _assert_lives_in(loaded.coefs_[0], space)
-    with sklearn.config_context(array_api_dispatch=True):
-        X_xp = space.asarray(X)
-        np.testing.assert_array_equal(
-            _host(loaded.predict(X_xp)), _host(est.predict(X_xp))
-        )
-
-
-def test_onnx_exports_a_model_fitted_on_the_device():
-    pytest.importorskip("onnx")
-    ort = pytest.importorskip("onnxruntime")
-    from skann.onnx import to_onnx
-
-    est, X, space = _fitted_in("torch-cpu-float32")
-    X32 = X.astype(np.float32)
-    model = to_onnx(est, space.asarray(X32[:5]))
-    session = ort.InferenceSession(
-        model.SerializeToString(), providers=["CPUExecutionProvider"]
-    )
-    label, proba = session.run(["label", "probabilities"], {"X": X32})
-    with sklearn.config_context(array_api_dispatch=True):
-        X_xp = space.asarray(X32)
-        np.testing.assert_allclose(proba, _host(est.predict_proba(X_xp)), atol=1e-6)
-        np.testing.assert_array_equal(label, _host(est.predict(X_xp)))
-    assert isinstance(est.coefs_[0], type(space.asarray(X32)))  # left where it was
-    skl2onnx = pytest.importorskip("skl2onnx")
-    from skann.onnx import register_skl2onnx
-
-    register_skl2onnx()
-    model = skl2onnx.to_onnx(est, X32[:1], options={"zipmap": False})
-    session = ort.InferenceSession(
-        model.SerializeToString(), providers=["CPUExecutionProvider"]
-    )
-    np.testing.assert_allclose(session.run(None, {"X": X32})[1], proba, atol=1e-6)
-
-
 def _messages(record):
     return [str(w.message) for w in record]
 
 
 def test_divergence_and_the_diagnosis_say_what_they_say_with_numpy(space, dispatch):
-    X, y = _data("regression")
+    X, y = make_data("regression")
     X = X * [1, 1, 1, 300]  # an unscaled column, which the advice names
     diverging = ANNRegressor(**BASE | dict(lr=50.0, epochs=30))
     with pytest.raises(ValueError) as error:
@@ -555,7 +389,7 @@ def test_ctrl_c_ends_training_after_the_current_epoch(space, dispatch, solver):
 
     import skann._engine
 
-    X, y = _data()
+    X, y = make_data()
 
     def progress_printer(estimator):
         def on_epoch(epoch, loss):
@@ -572,12 +406,12 @@ def test_ctrl_c_ends_training_after_the_current_epoch(space, dispatch, solver):
         with pytest.warns(UserWarning, match="interrupted after 4"):
             est.fit(space.asarray(X), space.asarray(y))
     assert est.n_iter_ == 4
-    _assert_lives_in(est.predict_proba(space.asarray(X)), space)
+    assert_lives_in(est.predict_proba(space.asarray(X)), space)
 
 
 def test_callbacks_get_each_epochs_model_where_x_lives(space, dispatch):
     callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
-    X, y = _data()
+    X, y = make_data()
     monitor = callback.ScoringMonitor(scoring="neg_log_loss")
     est = ANNClassifier(**BASE).set_callbacks(monitor)
     est.fit(space.asarray(X), space.asarray(y))
@@ -593,28 +427,13 @@ def test_callbacks_get_each_epochs_model_where_x_lives(space, dispatch):
     )
 
 
-def test_the_user_guide_page_runs(capsys):
-    """The Python blocks of "On GPUs and other array libraries", in order."""
-    pytest.importorskip("torch")
-    if not hasattr(
-        importlib.import_module("sklearn.utils._array_api"), "move_estimator_to"
-    ):
-        pytest.skip("the page moves a model with scikit-learn 1.9's move_estimator_to")
-    import re
-    import textwrap
-    from pathlib import Path
-
-    page = Path(__file__).resolve().parents[1] / "docs/user_guide/array_api.rst"
-    blocks = re.findall(
-        r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", page.read_text()
-    )
-    assert len(blocks) == 2
-    namespace = {}
-    with sklearn.config_context():  # the page turns dispatch on for good
-        exec("\n".join(textwrap.dedent(b) for b in blocks), namespace)
-        score = namespace["pipe"].score(namespace["X"], namespace["y"])
-    assert not sklearn.get_config()["array_api_dispatch"]
-    assert isinstance(namespace["proba"], type(namespace["X"]))
-    assert isinstance(namespace["clf_numpy"].coefs_[0], np.ndarray)
-    assert score > 0.95
-    assert str(namespace["clf"].coefs_[0].device) in capsys.readouterr().out
+def test_a_fit_continued_on_another_namespace_moves_the_model_there(space, dispatch):
+    X, y = make_data("regression")
+    settings = BASE | dict(solver="adam", lr=0.05, warm_start=True)
+    with sklearn.config_context(array_api_dispatch=False):
+        est = ANNRegressor(**settings).fit(X.astype(space.np_dtype), y)
+        ref = ANNRegressor(**settings).fit(X.astype(space.np_dtype), y)
+        ref.fit(X.astype(space.np_dtype), y)
+    est.fit(space.asarray(X), space.asarray(y))
+    _assert_same_fit(est, ref, space)
+    assert_lives_in(est.y_mean_, space)
