@@ -185,11 +185,12 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         # The model that predicts is made again, and checked, at load.
         state.pop(MODEL_KEY, None)
         home = _fitted_home(state)
-        if home.xp is not np:
+        if home.xp is not np or Home.of(state.get("classes_")).xp is not np:
             # NumPy arrays load anywhere, and skops saves no others; the load
             # moves them back where they were fitted.
             state = converted(state, host)
-            state["_array_home"] = home_words(home)
+            if home.xp is not np:
+                state["_array_home"] = home_words(home)
         return state
 
     def __setstate__(self, state):

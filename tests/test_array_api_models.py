@@ -194,3 +194,14 @@ def test_the_user_guide_page_runs(capsys):
     assert isinstance(namespace["clf_numpy"].coefs_[0], np.ndarray)
     assert score > 0.95
     assert str(namespace["clf"].coefs_[0].device) in capsys.readouterr().out
+
+
+def test_labels_of_a_tensor_y_are_saved_as_numpy_with_a_model_fitted_on_sparse_x():
+    torch = pytest.importorskip("torch")
+    X, y = make_data()
+    with sklearn.config_context(array_api_dispatch=True):
+        est = ANNClassifier(**BASE).fit(sp.csr_matrix(X), torch.asarray(y))
+        loaded = pickle.loads(pickle.dumps(est))
+        assert isinstance(est.classes_, torch.Tensor)
+        assert isinstance(loaded.classes_, np.ndarray)
+        np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
