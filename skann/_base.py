@@ -35,8 +35,10 @@ from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import (
     MODEL_KEY,
+    all_on_host,
     attributes,
     commit,
+    fitted_home,
     fitted_model,
     scratch_copy,
     with_arrays,
@@ -184,10 +186,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         state = {**super().__getstate__(), "_skann_version": __version__}
         # The model that predicts is made again, and checked, at load.
         state.pop(MODEL_KEY, None)
-        home = _fitted_home(state)
-        if home.xp is not np or Home.of(state.get("classes_")).xp is not np:
+        if not all_on_host(state):
             # NumPy arrays load anywhere, and skops saves no others; the load
             # moves them back where they were fitted.
+            home = fitted_home(state)
             state = converted(state, host)
             if home.xp is not np:
                 state["_array_home"] = home_words(home)
@@ -444,11 +446,3 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     def __sklearn_is_fitted__(self):
         # The state of a fit appears in one step, when the fit ends.
         return "coefs_" in vars(self)
-
-
-def _fitted_home(state):
-    """Where the fitted arrays of the estimator ``state`` live; NumPy if unfitted."""
-    coefs = state.get("coefs_")
-    if isinstance(coefs, list) and coefs:
-        return Home.of(coefs[0])
-    return NUMPY

@@ -91,13 +91,25 @@ def with_arrays(estimator, convert):
     return copy
 
 
+def fitted_home(state):
+    """Where the fitted arrays of the estimator ``state`` live; NumPy if unfitted."""
+    coefs = state.get("coefs_")
+    if isinstance(coefs, list) and coefs:
+        return Home.of(coefs[0])
+    return Home()
+
+
+def all_on_host(state):
+    """Whether the fitted arrays and labels of the estimator ``state`` are NumPy's."""
+    return fitted_home(state).xp is np and Home.of(state.get("classes_")).xp is np
+
+
 def on_host(estimator):
     """``estimator``, or a copy of it with NumPy arrays if fitted elsewhere.
 
     For what takes NumPy arrays only: ONNX's constants, say.
     """
-    coefs = vars(estimator).get("coefs_")
-    if not coefs or isinstance(coefs[0], np.ndarray):
+    if all_on_host(vars(estimator)):
         return estimator
     return with_arrays(estimator, host)
 
