@@ -16,6 +16,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_random_state
 
+from ._arrays import (
+    DISPATCHES,
+    NUMPY,
+    Home,
+    converted,
+    home_from_words,
+    home_words,
+    host,
+)
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
@@ -24,7 +33,16 @@ from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
 from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
-from ._fitted import MODEL_KEY, attributes, commit, fitted_model, scratch_copy
+from ._fitted import (
+    MODEL_KEY,
+    all_on_host,
+    attributes,
+    commit,
+    fitted_home,
+    fitted_model,
+    scratch_copy,
+    with_arrays,
+)
 from ._memory import check_network_fits, too_large
 from ._mlp import refuse_mlp_names
 from ._validation import hidden_sizes, sample_weights, split_validation, training_data
@@ -171,6 +189,13 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         state = {**super().__getstate__(), "_skann_version": __version__}
         # The model that predicts is made again, and checked, at load.
         state.pop(MODEL_KEY, None)
+        if not all_on_host(state):
+            # NumPy arrays load anywhere, and skops saves no others; the load
+            # moves them back where they were fitted.
+            home = fitted_home(state)
+            state = converted(state, host)
+            if home.xp is not np:
+                state["_array_home"] = home_words(home)
         return state
 
     def __setstate__(self, state):
@@ -186,14 +211,40 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     original_skann_version=saved_by,
                 )
             )
+        words = state.pop("_array_home", None)
         super().__setstate__(state)
+        if words is not None:
+            self._return_home(words)
         if "coefs_" in state:
             fitted_model(self)
+
+    def _return_home(self, words):
+        """Move the arrays of a model loaded as NumPy back where it was fitted."""
+        try:
+            home = home_from_words(words)
+        except LookupError as err:
+            warnings.warn(
+                f"This {type(self).__name__} was fitted on {words[0]} arrays on "
+                f"{words[1]}, which cannot be restored here ({err}); it keeps "
+                "NumPy arrays.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        vars(self).update(converted(dict(vars(self)), home.put))
+
+    def __sklearn_array_api_convert__(self, converter):
+        # scikit-learn's move_estimator_to: every numeric array converted, and the
+        # model that predicts made again from them.
+        return with_arrays(self, converter)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # The first layer multiplies a sparse X as it is, never densified.
         tags.input_tags.sparse = True
+        # Every solver trains in X's namespace and on its device (L-BFGS hands
+        # SciPy the parameter vector on the host).
+        tags.array_api_support = DISPATCHES
         return tags
 
     # Training ---------------------------------------------------------------------
@@ -230,16 +281,21 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         hidden = hidden_sizes(self.hidden_size, type(self).__name__)
         continuing = previous is not None
         X, y = self._validate_input(X, y, reset=not continuing)
+        home = Home.of_input(X)
         if continuing:
-            X = X.astype(previous.coefs_[0].dtype, copy=False)
-        Y, strata = self._encode_targets(y, X.dtype, continuing, incremental, classes)
+            previous = self._continue_in(home, previous)
+            X = home.put(X, previous.coefs_[0].dtype)
+        dtype = home.numpy_dtype(X.dtype)
+        Y, strata = self._encode_targets(y, dtype, continuing, incremental, classes)
         loss = LOSSES[self._loss_name()]
         self.out_activation_ = loss.output_activation
-        sample_weight = self._sample_weight(X, y, strata, sample_weight)
-        Y = self._training_targets(Y, X.dtype, sample_weight, continuing)
+        sample_weight = self._sample_weight(X, y, strata, sample_weight, home)
+        Y = self._training_targets(Y, dtype, sample_weight, continuing, home)
+        Y = home.put(Y, X.dtype)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        network = self._start_network(layer_sizes, X.dtype, rng, previous, X)
+        rms = input_rms(X, home.xp) if self.init_scale == "data" else 1.0
+        network = self._start_network(layer_sizes, X.dtype, rng, previous, home, rms)
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
@@ -261,8 +317,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 strata,
                 rng,
                 self.validation_fraction,
-                self.__dict__.get("classes_"),
+                host(self.__dict__.get("classes_")),
                 self._min_validation_rows,
+                home,
             )
         with self._divergence_explained(X, y, sample_weight):
             result, optimizer, found = run(
@@ -285,11 +342,28 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
         return training_data(self, X, y, reset)
 
-    def _start_network(self, layer_sizes, dtype, rng, previous, X):
-        """A copy of ``previous``'s network to continue, or a new one drawn from rng
-        (``init_scale='data'`` scales the first layer to the training inputs ``X``)."""
+    def _continue_in(self, home, previous):
+        """``previous``, the fitted model a fit continues, with its arrays in ``home``.
+
+        Everything follows X: a model fitted elsewhere is moved, and this scratch
+        copy takes its moved attributes.
+        """
+        if Home.of(previous.coefs_[0]) == home:
+            return previous
+        previous = with_arrays(previous, home.put)
+        vars(self).update((k, v) for k, v in vars(previous).items() if k != MODEL_KEY)
+        return previous
+
+    def _start_network(self, layer_sizes, dtype, rng, previous, home=NUMPY, rms=1.0):
+        """A copy of ``previous``'s network to continue, or a new one drawn from rng.
+
+        ``dtype`` is of the namespace of ``home``, where the network lives; ``rms``
+        is the inputs' root mean square, which ``init_scale='data'`` divides the
+        first layer's weights by.
+        """
         if previous is None:
-            check_network_fits(layer_sizes, self.hidden_size, dtype)
+            size_dtype = home.numpy_dtype(dtype)
+            check_network_fits(layer_sizes, self.hidden_size, size_dtype)
             try:
                 return Network.initialize(
                     layer_sizes,
@@ -298,12 +372,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     self.init_scale,
                     rng,
                     dtype=dtype,
-                    input_rms=input_rms(X) if self.init_scale == "data" else 1.0,
+                    xp=home.xp,
+                    device=home.device,
+                    input_rms=rms,
                 )
             except MemoryError as err:  # where the memory available is not known
                 what = "the memory that could be allocated"
                 raise MemoryError(
-                    too_large(layer_sizes, self.hidden_size, dtype, what)
+                    too_large(layer_sizes, self.hidden_size, size_dtype, what)
                 ) from err
         fitted = (previous.coefs_[0].shape[0], *(W.shape[1] for W in previous.coefs_))
         if fitted != layer_sizes:
@@ -313,16 +389,24 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 "set warm_start=False to start anew."
             )
         return Network(
-            previous.coefs_,
-            previous.intercepts_,
+            *self._continued_weights(previous),
             self.activation,
             previous.out_activation_,
+            xp=home.xp,
         )
 
-    def _training_targets(self, Y, dtype, sample_weight, continuing):
-        """The targets the network trains on, in ``dtype``: here ``Y`` itself.
+    def _continued_weights(self, previous):
+        """``coefs_`` and ``intercepts_`` of ``previous`` as the network trains them.
 
-        ANNRegressor standardises them.
+        ANNRegressor puts its output layer back in standardised units.
+        """
+        return previous.coefs_, previous.intercepts_
+
+    def _training_targets(self, Y, dtype, sample_weight, continuing, home):
+        """The targets the network trains on, a NumPy array: here ``Y`` itself.
+
+        ``dtype`` is the NumPy dtype of X; ``sample_weight`` lives in ``home``,
+        where ``X`` does. ANNRegressor standardises the targets.
         """
         return Y
 
@@ -343,9 +427,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
     def _check_weighted_targets(self, strata, sample_weight, what):
         """Raise if the weights leave the targets unlearnable; nothing here."""
 
-    def _sample_weight(self, X, y, strata, sample_weight):
-        """Validated sample weights times the targets' weights, or None for neither."""
-        sample_weight, what = sample_weights(X, sample_weight, self._target_weights(y))
+    def _sample_weight(self, X, y, strata, sample_weight, home):
+        """Validated sample weights times the targets' weights, or None for neither.
+
+        They live in ``home``, where ``X`` does.
+        """
+        sample_weight, what = sample_weights(
+            X, sample_weight, self._target_weights(y), home
+        )
         if sample_weight is not None:
             self._check_weighted_targets(strata, sample_weight, what)
         return sample_weight

@@ -6,6 +6,8 @@ for 'lbfgs'), so a progress bar advances with the epochs, also inside
 ``GridSearchCV``. On older scikit-learn versions there is nothing to report to.
 """
 
+import numpy as np
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9
@@ -62,10 +64,11 @@ class EpochReporter:
     def _snapshot(self, epoch):
         """Fitted attributes of the model as it stands after ``epoch``."""
         coefs, intercepts = self.fitted._fitted_weights(self.network)
+        xp = self.network.xp
         return {
             **vars(self.fitted),
-            "coefs_": [W.copy() for W in coefs],
-            "intercepts_": [b.copy() for b in intercepts],
+            "coefs_": [_copy(W, xp) for W in coefs],
+            "intercepts_": [_copy(b, xp) for b in intercepts],
             "n_iter_": self.n_iter + epoch + 1,
         }
 
@@ -88,3 +91,9 @@ class EpochReporter:
                 reconstruction_attributes=lambda: dict(vars(self.fitted)),
                 **self.data,
             )
+
+
+def _copy(a, xp):
+    """A copy of the array ``a`` of namespace ``xp``."""
+    # NumPy before 2.0 has no copy argument to asarray.
+    return a.copy() if isinstance(a, np.ndarray) else xp.asarray(a, copy=True)

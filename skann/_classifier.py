@@ -15,7 +15,9 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
+from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
+from ._core.namespaces import take_rows
 from ._fitted import fitted_model
 
 
@@ -451,10 +453,17 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     def _encode_targets(self, y, dtype, continuing, incremental, classes):
         """Return ``Y`` for the network and each row's class index (None if
-        multilabel); a new fit first sets the label attributes."""
+        multilabel); a new fit first sets the label attributes.
+
+        The labels are encoded on the host, as NumPy arrays; ``classes_`` lives
+        where ``y`` does, as LogisticRegression keeps it.
+        """
+        y_home, y, classes = Home.of(y), host(y), host(classes)
         check_classification_targets(y)
         if not continuing:
-            return self._encode_new_targets(y, dtype, classes, incremental)
+            encoded = self._encode_new_targets(y, dtype, classes, incremental)
+            self.classes_ = y_home.put(self.classes_)
+            return encoded
         if incremental and classes is not None:
             self._check_same_classes(classes)
         return self._encode_known_targets(y, dtype, exact=not incremental)
@@ -489,7 +498,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     def _check_same_classes(self, classes):
         """Refuse a later ``classes`` that differs from the fitted ``classes_``."""
-        if not np.array_equal(self.classes_, unique_labels(classes)):
+        if not np.array_equal(host(self.classes_), unique_labels(classes)):
             raise ValueError(
                 f"`classes={classes!r}` is not the same as on last call to "
                 f"partial_fit, was: {self.classes_!r}"
@@ -501,33 +510,34 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         With ``exact``, ``y`` must hold exactly the fitted classes (``warm_start``);
         otherwise a subset is enough (``partial_fit``).
         """
+        classes = host(self.classes_)
         if self._label_type == "multilabel":
             if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(
-                self.classes_
+                classes
             ):
                 raise ValueError(
                     f"y must be a multilabel indicator matrix with "
-                    f"{len(self.classes_)} columns, as in the first fit."
+                    f"{len(classes)} columns, as in the first fit."
                 )
             _check_zero_one(y)
             return np.asarray(y, dtype=dtype), None
         y = column_or_1d(y, warn=True)
         present = np.unique(y)
-        unknown = np.setdiff1d(present, self.classes_)
-        if len(unknown) or (exact and len(present) != len(self.classes_)):
+        unknown = np.setdiff1d(present, classes)
+        if len(unknown) or (exact and len(present) != len(classes)):
             raise ValueError(
                 f"y holds the classes {present.tolist()}, but the model was fitted "
-                f"on {self.classes_.tolist()}. "
+                f"on {classes.tolist()}. "
                 + (
                     "warm_start needs the same classes as the previous fit."
                     if exact
                     else "Pass every class through `classes` on the first call."
                 )
             )
-        y_index = np.searchsorted(self.classes_, y)
+        y_index = np.searchsorted(classes, y)
         if self._label_type == "binary":
             return y_index.astype(dtype)[:, np.newaxis], y_index
-        Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
+        Y = np.zeros((len(y), len(classes)), dtype=dtype)
         Y[np.arange(len(y)), y_index] = 1
         return Y, y_index
 
@@ -539,13 +549,15 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             raise ValueError("class_weight is not supported for multilabel y.")
         if isinstance(self.class_weight, dict):
             _check_class_weight_dict(self.class_weight)
-        return "class_weight", compute_sample_weight(self.class_weight, column_or_1d(y))
+        return "class_weight", compute_sample_weight(
+            self.class_weight, column_or_1d(host(y))
+        )
 
     def _check_weighted_targets(self, strata, sample_weight, what):
         """Refuse weights that leave fewer than two classes to learn."""
         if strata is None:
             return
-        n_present = len(np.unique(strata[sample_weight > 0]))
+        n_present = len(np.unique(strata[host(sample_weight) > 0]))
         if n_present < 2 and len(np.unique(strata)) > 1:
             raise ValueError(
                 f"The number of classes with a positive {what} has to be "
@@ -564,7 +576,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     def _check_fitted_targets(self, refuse):
         """Refuse label attributes that contradict each other or the network."""
         classes = self.classes_
-        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+        if Home.of(classes).xp is np and not isinstance(classes, np.ndarray):
+            refuse("classes_", "must be a 1-D array")
+        classes = host(classes)
+        if classes.ndim != 1:
             refuse("classes_", "must be a 1-D array")
         label_type = getattr(self, "_label_type", None)
         _check_class_order(classes, label_type, refuse)
@@ -609,13 +624,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Class probabilities, in the order of ``classes_``. For multilabel
             targets, the probability of each label being present.
         """
-        model = fitted_model(self)
-        if model.estimator._label_type != "binary":
-            return model.outputs(X)
-        # One output unit gives p; the columns are [1 - p, p], filled in place.
-        proba = model.outputs(X, n_columns=2)
-        np.subtract(1, proba[:, 1], out=proba[:, 0])
-        return proba
+        return _probabilities(fitted_model(self), X, "predict_proba")
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.
@@ -631,7 +640,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Natural logarithm of :meth:`predict_proba`; ``-inf`` where a
             probability is exactly zero.
         """
-        proba = self.predict_proba(X)
+        model = fitted_model(self)
+        proba = _probabilities(model, X, "predict_log_proba")
+        if model.home.xp is not np:
+            return model.home.xp.log(proba)
         with np.errstate(divide="ignore"):
             return np.log(proba, out=proba)
 
@@ -649,10 +661,53 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
         model = fitted_model(self)
-        P, fitted = model.outputs(X), model.estimator
+        P, fitted = model.outputs(X, "predict"), model.estimator
+        if model.home.xp is not np or not isinstance(fitted.classes_, np.ndarray):
+            return _labels_in(model.home, P, fitted)
         if fitted._label_type == "multilabel":
             return (P >= 0.5).astype(int)
         if fitted._label_type == "binary":
             # Threshold at 0.5 like the textbook: p == 0.5 predicts the second class.
             return fitted.classes_[(P[:, 0] >= 0.5).astype(int)]
         return fitted.classes_[np.argmax(P, axis=1)]
+
+
+def _probabilities(model, X, method):
+    """``predict_proba`` of the fitted ``model``, called by ``method``."""
+    if model.estimator._label_type != "binary":
+        return model.outputs(X, method)
+    xp = model.home.xp
+    if xp is not np:
+        P = model.outputs(X, method)
+        return xp.concat([1 - P, P], axis=1)
+    # One output unit gives p; the columns are [1 - p, p], filled in place.
+    proba = model.outputs(X, method, n_columns=2)
+    np.subtract(1, proba[:, 1], out=proba[:, 0])
+    return proba
+
+
+def _labels_in(home, P, fitted):
+    """The labels of outputs ``P`` of ``home``, as ``predict`` returns them there.
+
+    As scikit-learn's linear classifiers: labels taken from ``classes_`` where it
+    lives, then moved to ``home``, unless they are strings, which only NumPy holds.
+    """
+    xp = home.xp
+    if fitted._label_type == "multilabel":
+        return _as_int64(P >= 0.5, xp)
+    if fitted._label_type == "binary":
+        indices = _as_int64(P[:, 0] >= 0.5, xp)
+    else:
+        indices = xp.argmax(P, axis=1)
+    classes = fitted.classes_
+    where = Home.of(classes)
+    labels = take_rows(classes, where.put(indices), where.xp)
+    if where.xp is np and labels.dtype.kind not in "biuf":
+        return labels
+    return home.put(labels)
+
+
+def _as_int64(a, xp):
+    """The booleans ``a`` of namespace ``xp`` as 0 and 1 in int64."""
+    # NumPy before 2.0 has no astype function.
+    return a.astype(np.int64) if xp is np else xp.astype(a, xp.int64)

@@ -62,7 +62,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             on_epoch=_epoch_hook(printer, reporter),
         )
     else:
-        optimizer = _optimizer(est, previous if incremental else None)
+        optimizer = _optimizer(est, previous if incremental else None, network.xp)
         plan = Plan(
             1 if incremental else est.epochs,
             batch_size=est.batch_size,
@@ -84,8 +84,9 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
     return result, optimizer, found
 
 
-def _optimizer(est, previous):
-    """The optimizer of ``est.solver``; it resumes ``previous``'s state if given."""
+def _optimizer(est, previous, xp):
+    """The optimizer of ``est.solver``, its state in ``xp``; it resumes
+    ``previous``'s state if given."""
     # Python floats: a NumPy float64 would make float32 updates run in float64.
     kwargs = {
         "gd": {},
@@ -96,7 +97,7 @@ def _optimizer(est, previous):
             "epsilon": float(est.epsilon),
         },
     }[est.solver]
-    optimizer = OPTIMIZERS[est.solver](float(est.lr), **kwargs)
+    optimizer = OPTIMIZERS[est.solver](float(est.lr), **kwargs, xp=xp)
     saved = previous._optimizer_state_ if previous is not None else {}
     if saved.get("solver") == est.solver:
         optimizer.lr = saved["lr"]
@@ -154,7 +155,7 @@ def _diagnose(est, network, loss, data, result):
             None if est.solver == "lbfgs" else est.lr,
             est.alpha,
         )
-    baseline = loss.baseline(data.Y, data.sample_weight)
+    baseline = loss.baseline(data.Y, data.sample_weight, network.xp)
     return problems(final, result.loss_curve, baseline, est._baseline_words)
 
 

@@ -15,7 +15,9 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted
 
+from ._arrays import Home, check_same_home, converted, host
 from ._core.activations import ACTIVATIONS
+from ._core.namespaces import all_finite
 from ._core.network import CHUNK_BYTES, Network
 from ._validation import prediction_data
 
@@ -76,6 +78,42 @@ def _frozen(cls, state):
     return frozen
 
 
+def with_arrays(estimator, convert):
+    """A copy of the fitted ``estimator`` whose numeric arrays are ``convert(a)``.
+
+    Its model is made again from the converted arrays, and checked; ``estimator``
+    is left as it is.
+    """
+    state = {k: v for k, v in vars(estimator).items() if k != MODEL_KEY}
+    copy = _frozen(type(estimator), converted(state, convert))
+    if "coefs_" in state:
+        fitted_model(copy)
+    return copy
+
+
+def fitted_home(state):
+    """Where the fitted arrays of the estimator ``state`` live; NumPy if unfitted."""
+    coefs = state.get("coefs_")
+    if isinstance(coefs, list) and coefs:
+        return Home.of(coefs[0])
+    return Home()
+
+
+def all_on_host(state):
+    """Whether the fitted arrays and labels of the estimator ``state`` are NumPy's."""
+    return fitted_home(state).xp is np and Home.of(state.get("classes_")).xp is np
+
+
+def on_host(estimator):
+    """``estimator``, or a copy of it with NumPy arrays if fitted elsewhere.
+
+    For what takes NumPy arrays only: ONNX's constants, say.
+    """
+    if all_on_host(vars(estimator)):
+        return estimator
+    return with_arrays(estimator, host)
+
+
 def fitted_model(estimator):
     """The :class:`FittedModel` of ``estimator``'s current state.
 
@@ -109,6 +147,8 @@ class FittedModel:
         estimator, which a fit in another thread may replace meanwhile.
     network : Network
         Predicts with the snapshot's ``coefs_`` and ``intercepts_`` as they are.
+    home : Home
+        Where the fitted arrays live, and the inputs must.
     """
 
     def __init__(self, estimator):
@@ -117,11 +157,13 @@ class FittedModel:
         state = vars(estimator)
         self._sources = [state.get(key) for key in _SOURCES]
         self._arrays = [*estimator.coefs_, *estimator.intercepts_]
+        self.home = Home.of(estimator.coefs_[0])
         self.network = Network.frozen(
             estimator.coefs_,
             estimator.intercepts_,
             estimator.activation,
             estimator.out_activation_,
+            xp=self.home.xp,
         )
 
     def __reduce__(self):
@@ -137,20 +179,41 @@ class FittedModel:
             a is b for a, b in zip(arrays, self._arrays)
         )
 
-    def outputs(self, X, n_columns=None):
+    def outputs(self, X, method, n_columns=None):
         """Validate ``X`` and return the network's outputs for its rows.
 
-        With ``n_columns`` the output units fill the last columns of a wider
-        array. The rows go through a chunk at a time, so memory stays bounded
-        however many there are; a sparse ``X`` stays sparse.
+        ``method`` names the caller in the error for ``X`` from another namespace
+        or device. With ``n_columns`` the output units fill the last columns of a
+        wider array (NumPy only). The rows go through a chunk at a time, so memory
+        stays bounded however many there are; a sparse ``X`` stays sparse.
         """
-        X = prediction_data(self.estimator, X)
+        home, network, config = self.home, self.network, get_config()
+        owner = type(self.estimator).__name__
+        check_same_home(X, home, owner, method, config["array_api_dispatch"])
+        X = prediction_data(self.estimator, X, home)
+        chunk = network.rows_per_chunk(
+            min(CHUNK_BYTES, config["working_memory"] * 2**20)
+        )
+        if home.xp is np:
+            units, out = self._numpy_outputs(X, chunk, n_columns)
+            finite = np.isfinite(units).all()
+        else:
+            units = out = self._outputs_in(home.xp, X, chunk)
+            finite = all_finite(units, home.xp)
+        if not finite:
+            raise ValueError(
+                "The network's activations overflowed for some rows of X: their "
+                "values are too large. Scale the features (for example with "
+                "StandardScaler) to the range seen in training."
+            )
+        return out
+
+    def _numpy_outputs(self, X, chunk, n_columns):
+        """The output units and the array holding them, written in place."""
         network = self.network
         dtype = network.dtype
         n_outputs = self.estimator.n_outputs_
         n_columns = n_outputs if n_columns is None else n_columns
-        limit = min(CHUNK_BYTES, get_config()["working_memory"] * 2**20)
-        chunk = network.rows_per_chunk(limit)
         with np.errstate(over="ignore", invalid="ignore"):
             if X.shape[0] <= chunk and n_columns == n_outputs:
                 out = units = network.forward(X.astype(dtype, copy=False), keep=False)
@@ -161,13 +224,19 @@ class FittedModel:
                     rows = slice(start, start + chunk)
                     X_rows = X[rows].astype(dtype, copy=False)
                     units[rows] = network.forward(X_rows, keep=False)
-        if not np.isfinite(units).all():
-            raise ValueError(
-                "The network's activations overflowed for some rows of X: their "
-                "values are too large. Scale the features (for example with "
-                "StandardScaler) to the range seen in training."
-            )
-        return out
+        return units, out
+
+    def _outputs_in(self, xp, X, chunk):
+        """The output units for the rows of ``X``, of namespace ``xp``."""
+        network, n = self.network, X.shape[0]
+        X = xp.astype(X, network.dtype, copy=False)
+        if n <= chunk:
+            return network.forward(X, keep=False)
+        parts = [
+            network.forward(X[start : min(start + chunk, n), ...], keep=False)
+            for start in range(0, n, chunk)
+        ]
+        return xp.concat(parts, axis=0)
 
 
 def check_fitted_state(estimator):
@@ -201,10 +270,12 @@ def check_fitted_state(estimator):
 
 
 def _check_layer(i, W, b, coefs, refuse):
-    """Refuse layer ``i`` unless its arrays fit its neighbours, finite."""
-    if not isinstance(W, np.ndarray) or W.ndim != 2:
-        refuse(f"coefs_[{i}]", "must be a 2-D array")
-    if W.dtype != coefs[0].dtype or W.dtype not in (np.float32, np.float64):
+    """Refuse layer ``i`` unless its arrays fit its neighbours, finite, where
+    ``coefs_[0]`` lives."""
+    home = Home.of(coefs[0])
+    if not _is_array(W) or Home.of(W) != home or W.ndim != 2:
+        refuse(f"coefs_[{i}]", f"must be a 2-D {home.words('array')}")
+    if W.dtype != coefs[0].dtype or W.dtype not in home.float_dtypes():
         refuse(
             f"coefs_[{i}]",
             f"has dtype {W.dtype}; every layer must have coefs_[0]'s dtype, "
@@ -213,20 +284,26 @@ def _check_layer(i, W, b, coefs, refuse):
     if i and W.shape[0] != coefs[i - 1].shape[1]:
         refuse(
             f"coefs_[{i}]",
-            f"has shape {W.shape}, but coefs_[{i - 1}] has shape "
-            f"{coefs[i - 1].shape}: layer {i} must take "
+            f"has shape {tuple(W.shape)}, but coefs_[{i - 1}] has shape "
+            f"{tuple(coefs[i - 1].shape)}: layer {i} must take "
             f"{coefs[i - 1].shape[1]} inputs",
         )
-    if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
+    shape = tuple(b.shape) if _is_array(b) else np.shape(b)
+    if not _is_array(b) or Home.of(b) != home or shape != (W.shape[1],):
         refuse(
             f"intercepts_[{i}]",
-            f"has shape {np.shape(b)}, but coefs_[{i}] has {W.shape[1]} "
-            f"outputs: it must have shape ({W.shape[1]},)",
+            f"has shape {shape}, but coefs_[{i}] has {W.shape[1]} "
+            f"outputs: it must be a {home.words('array')} of shape ({W.shape[1]},)",
         )
     if b.dtype != W.dtype:
         refuse(f"intercepts_[{i}]", f"has dtype {b.dtype}, not {W.dtype}")
-    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+    if not (all_finite(W, home.xp) and all_finite(b, home.xp)):
         refuse(f"coefs_[{i}] or intercepts_[{i}]", "holds non-finite values")
+
+
+def _is_array(a):
+    """Whether ``a`` is an array of NumPy or of another namespace of the standard."""
+    return isinstance(a, np.ndarray) or Home.of(a).xp is not np
 
 
 def _check_sizes(estimator, coefs, refuse):

@@ -8,7 +8,9 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
+from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
+from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._fitted import fitted_model
 
@@ -27,7 +29,7 @@ def _as_2d(y, warn=True):
     """
     if sp.issparse(y):
         y = y.toarray()
-    y = np.asarray(y)
+    y = np.asarray(host(y))
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=warn)
     return y.reshape(len(y), -1).astype(np.float64)
@@ -83,10 +85,16 @@ def _column(k, Y):
 def _feature_advice(X):
     """'the features ...' with the column of X of largest root mean square, where
     it exceeds ``UNSCALED_RMS``; else None."""
-    X = X.astype(np.float64)
-    with np.errstate(over="ignore"):
-        squares = X.multiply(X) if sp.issparse(X) else np.square(X)
-        rms = np.sqrt(np.asarray(squares.mean(axis=0)).ravel())
+    home = Home.of(X)
+    if home.xp is not np:
+        xp = home.xp
+        X = xp.astype(X, home.widest_float)
+        rms = host(xp.sqrt(xp.mean(X * X, axis=0)))
+    else:
+        X = X.astype(np.float64)
+        with np.errstate(over="ignore"):
+            squares = X.multiply(X) if sp.issparse(X) else np.square(X)
+            rms = np.sqrt(np.asarray(squares.mean(axis=0)).ravel())
     j = int(np.argmax(rms)) if rms.size else 0
     if not rms.size or rms[j] <= UNSCALED_RMS:
         return None
@@ -461,16 +469,23 @@ class ANNRegressor(RegressorMixin, BaseANN):
         self.n_outputs_ = Y.shape[1]
         return Y, None
 
-    def _training_targets(self, Y, dtype, sample_weight, continuing):
-        """``(Y - y_mean_) / y_scale_`` in ``dtype``; a new fit sets the two first."""
+    def _training_targets(self, Y, dtype, sample_weight, continuing, home):
+        """``(Y - y_mean_) / y_scale_`` in ``dtype``; a new fit sets the two first.
+
+        The statistics are computed on the host and kept in ``home``, in its
+        widest float.
+        """
         if not continuing:
             if self.normalize_y:
-                self.y_mean_, self.y_scale_ = _target_stats(Y, sample_weight)
+                stats = _target_stats(Y, host(sample_weight))
             else:
-                self.y_mean_ = np.zeros(Y.shape[1])
-                self.y_scale_ = np.ones(Y.shape[1])
+                stats = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
+            self.y_mean_, self.y_scale_ = (
+                home.put(a, home.widest_float) for a in stats
+            )
+        mean, scale = host(self.y_mean_), host(self.y_scale_)
         with np.errstate(over="ignore"):
-            Z = _standardise(Y, self.y_mean_, self.y_scale_).astype(dtype)
+            Z = _standardise(Y, mean, scale).astype(dtype)
         if not np.isfinite(Z).all():
             # The targets of a new fit standardise to at most sqrt(n_samples):
             # only a continued fit's, far from those of the first, get here.
@@ -478,20 +493,20 @@ class ANNRegressor(RegressorMixin, BaseANN):
                 f"y holds values too large for X's dtype {np.dtype(dtype).name} "
                 "once standardised with the mean and standard deviation of the "
                 f"targets the model was first fitted on "
-                f"({_stats_words(self.y_mean_, self.y_scale_)}). Fit a new model "
+                f"({_stats_words(mean, scale)}). Fit a new model "
                 "(warm_start=False) on these targets, or pass X as float64."
             )
         return Z
 
-    def _start_network(self, layer_sizes, dtype, rng, previous, X):
-        """The network of :class:`BaseANN`, whose output layer, when continuing,
-        is put back in the units of the standardised targets."""
-        network = super()._start_network(layer_sizes, dtype, rng, previous, X)
-        if previous is not None:
-            last = network.layers[-1]
-            last.W[...] = last.W / self.y_scale_
-            last.b[...] = (last.b - self.y_mean_) / self.y_scale_
-        return network
+    def _continued_weights(self, previous):
+        """The weights of ``previous``, its output layer put back in the units of
+        the standardised targets."""
+        coefs, intercepts = previous.coefs_, previous.intercepts_
+        W, b = coefs[-1], intercepts[-1]
+        xp = Home.of(W).xp
+        W = _cast(W / previous.y_scale_, W.dtype, xp)
+        b = _cast((b - previous.y_mean_) / previous.y_scale_, b.dtype, xp)
+        return [*coefs[:-1], W], [*intercepts[:-1], b]
 
     def _fitted_weights(self, network):
         """The network's weights, its output layer scaled to predict ``y`` itself.
@@ -500,17 +515,18 @@ class ANNRegressor(RegressorMixin, BaseANN):
         weights times ``y_scale_``, and its biases times ``y_scale_`` plus
         ``y_mean_``, predict ``y``.
         """
-        coefs, intercepts = network.coefs, network.intercepts
+        coefs, intercepts, xp = network.coefs, network.intercepts, network.xp
         W, b = coefs[-1], intercepts[-1]
         with np.errstate(over="ignore", invalid="ignore"):
-            W = (W * self.y_scale_).astype(W.dtype)
-            b = (b * self.y_scale_ + self.y_mean_).astype(b.dtype)
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            remedy = "Pass X as float64, or scale" if W.dtype != np.float64 else "Scale"
+            W = _cast(W * self.y_scale_, W.dtype, xp)
+            b = _cast(b * self.y_scale_ + self.y_mean_, b.dtype, xp)
+        if not (all_finite(W, xp) and all_finite(b, xp)):
+            remedy = "Pass X as float64, or scale" if W.dtype != xp.float64 else "Scale"
+            name = Home.of(W).numpy_dtype(W.dtype).name
             raise ValueError(
                 f"The output layer, scaled back to y's units "
-                f"({_stats_words(self.y_mean_, self.y_scale_)}), overflows "
-                f"X's dtype {W.dtype.name}. {remedy} the targets (for example "
+                f"({_stats_words(host(self.y_mean_), host(self.y_scale_))}), "
+                f"overflows X's dtype {name}. {remedy} the targets (for example "
                 "with TransformedTargetRegressor and StandardScaler)."
             )
         return [*coefs[:-1], W], [*intercepts[:-1], b]
@@ -522,10 +538,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
         try:
             yield
         except DivergenceError as error:
-            X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
+            X = check_array(
+                X, accept_sparse="csr", dtype=Home.of_input(X).float_dtypes()
+            )
             if sample_weight is not None:
-                sample_weight = _check_sample_weight(sample_weight, X, dtype=float)
-            Z = _standardise(_as_2d(y, warn=False), self.y_mean_, self.y_scale_)
+                sample_weight = host(
+                    _check_sample_weight(sample_weight, X, dtype=float)
+                )
+            mean, scale = host(self.y_mean_), host(self.y_scale_)
+            Z = _standardise(_as_2d(y, warn=False), mean, scale)
             scaling = _feature_advice(X)
             error.args = diverged(
                 error.epoch,
@@ -543,8 +564,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         ``Z`` holds the targets the network trained on.
         """
         if self.normalize_y:
-            k = int(np.argmax(self.y_scale_))
-            stats = _stats_words(self.y_mean_[k], self.y_scale_[k])
+            mean, scale = host(self.y_mean_), host(self.y_scale_)
+            k = int(np.argmax(scale))
+            stats = _stats_words(mean[k], scale[k])
             note = f"The network trained on {_column(k, Z)} standardised ({stats})"
         else:
             mean, scale = _target_stats(Z, sample_weight)
@@ -588,8 +610,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         features = _feature_advice(data.X)
         if features:
             advice.append(f"scaling {features}")
-        Z = np.asarray(data.Y, dtype=np.float64)
-        extreme = self._target_problem(Z, data.sample_weight)
+        Z = np.asarray(host(data.Y), dtype=np.float64)
+        extreme = self._target_problem(Z, host(data.sample_weight))
         if extreme is not None and self.normalize_y:
             advice.append(
                 f"compressing y, whose values reach {extreme:.3g} standard "
@@ -619,20 +641,24 @@ class ANNRegressor(RegressorMixin, BaseANN):
                 "out_activation_",
                 f"is {self.out_activation_!r}, but regression needs 'identity'",
             )
+        home = Home.of(self.coefs_[0])
+        widest = home.widest_float
         for name in ("y_mean_", "y_scale_"):
             value = getattr(self, name, None)
             if not (
-                isinstance(value, np.ndarray)
-                and value.dtype == np.float64
-                and value.shape == (self.n_outputs_,)
-                and np.isfinite(value).all()
+                (isinstance(value, np.ndarray) or home.xp is not np)
+                and Home.of(value) == home
+                and value.dtype == widest
+                and tuple(value.shape) == (self.n_outputs_,)
+                and all_finite(value, home.xp)
             ):
                 refuse(
                     name,
-                    f"must be a finite float64 array of shape ({self.n_outputs_},), "
+                    f"must be a finite {home.numpy_dtype(widest).name} "
+                    f"{home.words('array')} of shape ({self.n_outputs_},), "
                     f"one entry per output, not {value!r:.60}",
                 )
-        if not (self.y_scale_ > 0).all():
+        if not bool(home.xp.all(self.y_scale_ > 0)):
             refuse("y_scale_", "must be positive")
 
     def predict(self, X):
@@ -649,5 +675,16 @@ class ANNRegressor(RegressorMixin, BaseANN):
             Predicted values; 1-D when the model has one output.
         """
         model = fitted_model(self)
-        y_pred = model.outputs(X)
-        return y_pred.ravel() if model.estimator.n_outputs_ == 1 else y_pred
+        y_pred = model.outputs(X, "predict")
+        if model.estimator.n_outputs_ != 1:
+            return y_pred
+        return (
+            y_pred.ravel()
+            if model.home.xp is np
+            else model.home.xp.reshape(y_pred, (-1,))
+        )
+
+
+def _cast(a, dtype, xp):
+    """A copy of ``a`` (of namespace ``xp``) in ``dtype``."""
+    return a.astype(dtype) if xp is np else xp.astype(a, dtype)

@@ -10,10 +10,13 @@ import math
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from ._arrays import Home
+from ._core.namespaces import from_numpy, take_rows
 from ._core.plan import Dataset
 
 #: The weighted loss multiplies each weight by a row's loss, at most -log(1e-9) per
@@ -71,6 +74,25 @@ def _refuse_dates(X, owner):
         )
 
 
+def _refuse_other_sparse(X, owner):
+    """Raise a TypeError for a sparse array other than SciPy's (a sparse tensor).
+
+    The first layer multiplies SciPy's sparse matrices on the host; other
+    libraries' sparse formats are outside the Array API standard.
+    """
+    if sp.issparse(X):
+        return
+    layout = str(getattr(X, "layout", ""))
+    if "sparse" in layout or "sparse" in type(X).__module__:
+        raise TypeError(
+            f"X is a sparse {type(X).__module__}.{type(X).__name__}"
+            f"{f' ({layout})' if layout else ''}; {owner} takes sparse input as a "
+            "SciPy sparse matrix only, which trains on the host with NumPy. Pass "
+            "a dense array to train where X lives (X.to_dense() for PyTorch), or "
+            "a SciPy CSR matrix."
+        )
+
+
 def training_data(estimator, X, y, reset):
     """Validated ``X`` (dense, or CSR) and ``y`` for ``fit`` or ``partial_fit``.
 
@@ -78,6 +100,7 @@ def training_data(estimator, X, y, reset):
     (``n_features_in_``, ``feature_names_in_``); otherwise ``X`` must match them.
     """
     _refuse_dates(X, type(estimator).__name__)
+    _refuse_other_sparse(X, type(estimator).__name__)
     # CSC and every other sparse format become CSR once: batches take rows.
     return _validate_quietly(
         estimator,
@@ -86,17 +109,21 @@ def training_data(estimator, X, y, reset):
         reset=reset,
         accept_sparse="csr",
         multi_output=True,
-        dtype=[np.float64, np.float32],
+        dtype=Home.of_input(X).float_dtypes(),
     )
 
 
-def prediction_data(estimator, X):
-    """Validated ``X`` (dense, or CSR) with the features ``estimator`` was fitted on."""
+def prediction_data(estimator, X, home):
+    """Validated ``X`` (dense, or CSR) with the features ``estimator`` was fitted on.
+
+    ``home`` is where the model lives, and ``X`` with it.
+    """
     if _plain_rows(estimator, X):
         return X
     _refuse_dates(X, type(estimator).__name__)
+    _refuse_other_sparse(X, type(estimator).__name__)
     return _validate_quietly(
-        estimator, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+        estimator, X, reset=False, accept_sparse="csr", dtype=home.float_dtypes()
     )
 
 
@@ -122,20 +149,21 @@ def _plain_rows(estimator, X):
         return bool(np.isfinite(X.sum()))
 
 
-def _check_weight_sum(total, dtype, what):
+def _check_weight_sum(total, dtype, what, home):
     """Raise if weights summing to ``total`` would overflow training in ``dtype``."""
-    finfo = np.finfo(dtype)
-    low, high = float(finfo.tiny), float(finfo.max) / _WEIGHT_HEADROOM
+    finfo = home.xp.finfo(dtype)
+    low, high = float(finfo.smallest_normal), float(finfo.max) / _WEIGHT_HEADROOM
     if not low <= total <= high:
         raise ValueError(
             f"{what} sums to {total:.4g}, outside [{low:.3g}, {high:.3g}], the range "
-            f"training on {np.dtype(dtype).name} data can use without overflow. "
-            "Divide the weights by a common factor: the loss is their weighted mean, "
-            "so only the alpha penalty, which is divided by their sum, changes."
+            f"training on {home.numpy_dtype(dtype).name} data can use without "
+            "overflow. Divide the weights by a common factor: the loss is their "
+            "weighted mean, so only the alpha penalty, which is divided by their "
+            "sum, changes."
         )
 
 
-def sample_weights(X, sample_weight, target_weights):
+def sample_weights(X, sample_weight, target_weights, home):
     """Validated sample weights times the targets' weights, or None for neither.
 
     Parameters
@@ -146,26 +174,31 @@ def sample_weights(X, sample_weight, target_weights):
         The weights given to ``fit``.
     target_weights : tuple (str, ndarray) or None
         The name and the row weights that the targets bring (``class_weight``).
+    home : Home
+        Where ``X`` lives, and the weights with it.
 
     Returns
     -------
-    sample_weight : ndarray of shape (n_samples,) or None
+    sample_weight : array of shape (n_samples,) or None
     what : str
         What the weights are, for messages.
     """
     given = sample_weight is not None
+    widest = home.widest_float
     if given:
-        # float64 first: weights too large for float32 X are refused below with
-        # their sum, not by an overflow on the way.
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        # The widest float first: weights too large for float32 X are refused
+        # below with their sum, not by an overflow on the way.
+        sample_weight = home.put(
+            _check_sample_weight(
+                sample_weight, X, dtype=widest, ensure_non_negative=True
+            ),
+            widest,
         )
     if target_weights is not None:
+        weights = home.put(target_weights[1], widest)
         with np.errstate(over="ignore"):
             sample_weight = (
-                target_weights[1]
-                if sample_weight is None
-                else sample_weight * target_weights[1]
+                weights if sample_weight is None else sample_weight * weights
             )
     if sample_weight is None:
         return None, None
@@ -174,11 +207,11 @@ def sample_weights(X, sample_weight, target_weights):
         names.append(target_weights[0])
     what = " times ".join(names)
     with np.errstate(over="ignore"):
-        total = float(np.sum(sample_weight))
+        total = float(home.xp.sum(sample_weight))
     if total <= 0:
         raise ValueError(f"{what} must have a positive sum.")
-    _check_weight_sum(total, X.dtype, what)
-    return sample_weight.astype(X.dtype, copy=False), what
+    _check_weight_sum(total, X.dtype, what, home)
+    return home.put(sample_weight, X.dtype), what
 
 
 def _rows(n):
@@ -225,7 +258,7 @@ def _check_split_sizes(n, strata, fraction, classes, min_rows):
         )
 
 
-def split_validation(data, strata, rng, fraction, classes=None, min_rows=1):
+def split_validation(data, strata, rng, fraction, classes=None, min_rows=1, home=None):
     """Hold out ``fraction`` of ``data``, stratified by ``strata``.
 
     Parameters
@@ -240,24 +273,34 @@ def split_validation(data, strata, rng, fraction, classes=None, min_rows=1):
         The class labels, to name the rare ones in an error.
     min_rows : int, default=1
         Fewest held-out rows the validation score is defined on.
+    home : Home, default=None
+        Where ``data`` lives; None means NumPy.
 
     Returns
     -------
     train, validation : Dataset
     """
-    _check_split_sizes(data.X.shape[0], strata, fraction, classes, min_rows)
-    arrays = [data.X, data.Y]
-    if data.sample_weight is not None:
-        arrays.append(data.sample_weight)
+    n = data.X.shape[0]
+    _check_split_sizes(n, strata, fraction, classes, min_rows)
+    # The rows are drawn on the host, as train_test_split draws them for any
+    # arrays, and gathered where the data live.
     parts = train_test_split(
-        *arrays, test_size=fraction, random_state=rng, stratify=strata
+        np.arange(n), test_size=fraction, random_state=rng, stratify=strata
     )
-    train_parts, held_out = parts[0::2], parts[1::2]
-    for part, name in [(train_parts, "training"), (held_out, "validation")]:
-        if len(part) == 3 and not np.sum(part[2]) > 0:
-            raise ValueError(
-                f"early_stopping=True drew a {name} set whose sample weights "
-                "sum to zero, so its loss is undefined. Give weight to more "
-                "rows, or set early_stopping=False."
-            )
-    return Dataset(*train_parts), Dataset(*held_out)
+    xp = np if home is None else home.xp
+    datasets = []
+    for rows, name in zip(parts, ["training", "validation"]):
+        rows = from_numpy(rows, xp, device=None if home is None else home.device)
+        w = data.sample_weight
+        if w is not None:
+            w = take_rows(w, rows, xp)
+            if not float(xp.sum(w)) > 0:
+                raise ValueError(
+                    f"early_stopping=True drew a {name} set whose sample weights "
+                    "sum to zero, so its loss is undefined. Give weight to more "
+                    "rows, or set early_stopping=False."
+                )
+        datasets.append(
+            Dataset(take_rows(data.X, rows, xp), take_rows(data.Y, rows, xp), w)
+        )
+    return tuple(datasets)

@@ -24,7 +24,9 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ._arrays import host
 from ._classifier import ANNClassifier
+from ._fitted import on_host
 from ._regressor import ANNRegressor
 
 __all__ = ["register_skl2onnx", "to_onnx"]
@@ -275,6 +277,9 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
 
     from . import __version__
 
+    if isinstance(estimator, (ANNClassifier, ANNRegressor)):
+        # The graph's constants are NumPy arrays, wherever the model was fitted.
+        estimator, X_sample = on_host(estimator), host(X_sample)
     dtype = _sample_dtype(estimator, X_sample)
     if not MIN_OPSET <= target_opset <= onnx.defs.onnx_opset_version():
         raise ValueError(
@@ -432,7 +437,7 @@ def _skl2onnx_shapes(operator):
         StringTensorType,
     )
 
-    estimator = operator.raw_operator
+    estimator = on_host(operator.raw_operator)
     input_type = _skl2onnx_input_type(operator)
     N = operator.inputs[0].get_first_dimension()
     if _label_kind(estimator) == "multilabel":
@@ -448,7 +453,7 @@ def _skl2onnx_shapes(operator):
 def _skl2onnx_convert(scope, operator, container):
     """skl2onnx converter: write the network into the graph being built."""
 
-    estimator = operator.raw_operator
+    estimator = on_host(operator.raw_operator)
     _write_network(
         _Skl2OnnxGraph(scope, container),
         estimator,
@@ -502,7 +507,7 @@ def _skl2onnx_regressor_convert(scope, operator, container):
     # skl2onnx's regressors all give (N, n_outputs), which later steps expect.
     _write_regression(
         _Skl2OnnxGraph(scope, container),
-        operator.raw_operator,
+        on_host(operator.raw_operator),
         operator.inputs[0].full_name,
         _skl2onnx_dtype(operator, container),
         operator.outputs[0].full_name,

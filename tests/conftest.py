@@ -1,3 +1,13 @@
+import os
+import sys
+
+# scikit-learn's array API dispatch needs SciPy's own support, which SciPy reads
+# once, when it is first imported: set it before anything imports SciPy, so that
+# the array API tests and scikit-learn's array API checks run instead of skipping.
+# NumPy and SciPy's sparse matrices behave the same with it.
+if "scipy" not in sys.modules:
+    os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 

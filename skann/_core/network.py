@@ -301,7 +301,7 @@ def _scale(init_scale, activation, n_in, n_out):
     return np.sqrt(2.0 / (n_in + n_out))
 
 
-def input_rms(X, chunk=2**20):
+def input_rms(X, xp=None, chunk=2**20):
     """Root mean square of the entries of ``X``, a sparse ``X``'s zeros included.
 
     He's and Glorot's scales assume inputs of unit spread: dividing the first
@@ -312,6 +312,13 @@ def input_rms(X, chunk=2**20):
     chunk at a time, after division by the largest magnitude, so that neither a
     copy of ``X`` nor an overflow of its dtype comes of it.
     """
+    xp = namespace(xp)
+    if xp is not np:
+        # The standard has no ravel without a copy: whole-array operations instead.
+        peak = float(xp.max(xp.abs(X)))
+        if not peak > 0:
+            return 1.0
+        return peak * float(xp.sqrt(xp.mean((X / peak) ** 2)))
     values = np.ravel(X if isinstance(X, np.ndarray) else X.data, order="K")
     peak = max(float(values.max()), -float(values.min())) if values.size else 0.0
     if not peak > 0:
