@@ -215,15 +215,19 @@ class FittedModel:
         n_outputs = self.estimator.n_outputs_
         n_columns = n_outputs if n_columns is None else n_columns
         with np.errstate(over="ignore", invalid="ignore"):
-            if X.shape[0] <= chunk and n_columns == n_outputs:
-                out = units = network.forward(X.astype(dtype, copy=False), keep=False)
-            else:
+            if X.shape[0] <= chunk:
+                units = network.forward(X.astype(dtype, copy=False), keep=False)
+                if n_columns == n_outputs:
+                    return units, units
                 out = np.empty((X.shape[0], n_columns), dtype=dtype)
-                units = out[:, n_columns - n_outputs :]
-                for start in range(0, X.shape[0], chunk):
-                    rows = slice(start, start + chunk)
-                    X_rows = X[rows].astype(dtype, copy=False)
-                    units[rows] = network.forward(X_rows, keep=False)
+                out[:, n_columns - n_outputs :] = units
+                return out[:, n_columns - n_outputs :], out
+            out = np.empty((X.shape[0], n_columns), dtype=dtype)
+            units = out[:, n_columns - n_outputs :]
+            for start in range(0, X.shape[0], chunk):
+                rows = slice(start, start + chunk)
+                X_rows = X[rows].astype(dtype, copy=False)
+                units[rows] = network.forward(X_rows, keep=False)
         return units, out
 
     def _outputs_in(self, xp, X, chunk):

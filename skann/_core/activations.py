@@ -37,10 +37,7 @@ class ReLU:
     def forward(self, Z, xp=np):
         """Return ``max(0, Z)``."""
         if xp is np:
-            # Against an array of zeros np.maximum runs about twice as fast as
-            # against the scalar 0, which makes an epoch on breast cancer or digits
-            # 3% faster.
-            return np.maximum(Z, np.zeros(Z.shape, Z.dtype), out=Z)
+            return np.maximum(Z, 0, out=Z)
         return xp.clip(Z, min=0.0)
 
     def derivative(self, A, dA, xp=np):
