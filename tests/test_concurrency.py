@@ -190,3 +190,54 @@ def test_a_parallel_grid_search_finds_what_a_serial_one_does(data):
         parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
     assert parallel.best_params_ == serial.best_params_
+
+
+class PredictEachEpoch:
+    """A scikit-learn callback that predicts with ``clf`` after every epoch."""
+
+    def __init__(self, clf, X):
+        self.clf, self.X = clf, X
+        self.answers = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator):
+        if context.task_name == "epoch":
+            try:
+                self.answers.append(self.clf.predict_proba(self.X))
+            except Exception as exc:  # noqa: BLE001 - recorded for the assertions
+                self.answers.append(exc)
+        return False
+
+    def teardown(self, estimator, context):
+        pass
+
+
+def test_a_callback_predicting_during_the_first_fit_meets_not_fitted(data):
+    pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = data
+    clf = small()
+    spy = PredictEachEpoch(clf, X[:3])
+    clf.set_callbacks(spy).fit(X, y)
+    assert len(spy.answers) == clf.n_iter_
+    assert all(isinstance(a, NotFittedError) for a in spy.answers)
+
+
+def test_a_refit_on_other_features_leaves_the_old_model_answering(data):
+    # Until the refit ends, the estimator is the old model, features and all.
+    pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = data
+    clf = small().fit(X, y)
+    before = clf.predict_proba(X[:5])
+    spy = PredictEachEpoch(clf, X[:5])
+    wider = np.hstack([X, X[:, :3]])
+    clf.set_callbacks(spy).fit(wider, y)
+    assert len(spy.answers) == clf.n_iter_
+    for answer in spy.answers:
+        assert not isinstance(answer, Exception), answer
+        np.testing.assert_array_equal(answer, before)
+    assert clf.n_features_in_ == wider.shape[1]
