@@ -49,9 +49,7 @@ def scratch_copy(estimator):
     ``fit`` sets its attributes on this copy; its arrays are never changed in
     place, so sharing them costs nothing.
     """
-    scratch = object.__new__(type(estimator))
-    scratch.__dict__.update(vars(estimator))
-    return scratch
+    return _frozen(type(estimator), dict(vars(estimator)))
 
 
 def commit(estimator, scratch):
@@ -126,9 +124,8 @@ def fitted_model(estimator):
     if model is not None and model.made_from(state):
         return model
     check_is_fitted(estimator)
-    if model is None or not model.made_from(state):
-        model = FittedModel(_frozen(type(estimator), dict(state)))
-        state[MODEL_KEY] = model
+    model = FittedModel(_frozen(type(estimator), dict(state)))
+    state[MODEL_KEY] = model
     return model
 
 
@@ -214,19 +211,17 @@ class FittedModel:
         dtype = network.dtype
         n_outputs = self.estimator.n_outputs_
         n_columns = n_outputs if n_columns is None else n_columns
+        one_chunk = X.shape[0] <= chunk
         with np.errstate(over="ignore", invalid="ignore"):
-            if X.shape[0] <= chunk:
+            if one_chunk and n_columns == n_outputs:
                 units = network.forward(X.astype(dtype, copy=False), keep=False)
-                if n_columns == n_outputs:
-                    return units, units
-                out = np.empty((X.shape[0], n_columns), dtype=dtype)
-                out[:, n_columns - n_outputs :] = units
-                return out[:, n_columns - n_outputs :], out
+                return units, units
             out = np.empty((X.shape[0], n_columns), dtype=dtype)
             units = out[:, n_columns - n_outputs :]
             for start in range(0, X.shape[0], chunk):
                 rows = slice(start, start + chunk)
-                X_rows = X[rows].astype(dtype, copy=False)
+                # Slicing copies a sparse X: one chunk goes as it is.
+                X_rows = (X if one_chunk else X[rows]).astype(dtype, copy=False)
                 units[rows] = network.forward(X_rows, keep=False)
         return units, out
 
