@@ -10,6 +10,7 @@ if "scipy" not in sys.modules:
 
 import numpy as np
 import pytest
+from array_spaces import SPACES
 
 from skann._core import interrupts
 
@@ -18,6 +19,12 @@ from skann._core import interrupts
 def rng():
     """A fresh, seeded random generator for each test."""
     return np.random.RandomState(0)
+
+
+@pytest.fixture(params=sorted(SPACES))
+def space(request):
+    """Each namespace, device and dtype of ``array_spaces.SPACES`` in turn."""
+    return SPACES[request.param]()
 
 
 @pytest.fixture(autouse=True)

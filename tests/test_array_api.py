@@ -6,9 +6,7 @@ the loss curves agree to 1e-9, in float32 to float32's precision, and every fitt
 array and prediction lives where X does.
 """
 
-import importlib
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -28,74 +26,8 @@ if not DISPATCHES:
         f"skann follows array_api_dispatch from scikit-learn {DISPATCH_SINCE} on",
         allow_module_level=True,
     )
+from array_spaces import Space, assert_lives_in, tolerance  # noqa: E402
 from sklearn.externals import array_api_compat  # noqa: E402
-
-
-def _compat(name):
-    """array-api-compat's wrapper of the namespace ``name``, as scikit-learn's."""
-    return importlib.import_module(f"{array_api_compat.__name__}.{name}")
-
-
-@dataclass
-class Space:
-    """A namespace, a device in it and a floating dtype, as a user's data come."""
-
-    xp: object
-    device: object
-    dtype: object
-    np_dtype: type
-
-    def asarray(self, a):
-        a = np.asarray(a)
-        dtype = self.dtype if a.dtype.kind == "f" else None
-        return self.xp.asarray(a, dtype=dtype, device=self.device)
-
-
-def _numpy():
-    return Space(_compat("numpy"), None, np.float64, np.float64)
-
-
-def _strict(device_name, dtype_name="float64"):
-    xp = pytest.importorskip("array_api_strict")
-    if xp.get_array_api_strict_flags()["api_version"] < "2024.12":
-        # scikit-learn 1.9 asks for the standard's 2025.12 version itself; the
-        # engine counts with count_nonzero, which came in 2024.12.
-        xp.set_array_api_strict_flags(api_version="2024.12")
-    return Space(
-        xp, xp.Device(device_name), getattr(xp, dtype_name), getattr(np, dtype_name)
-    )
-
-
-def _torch(device_name, dtype_name):
-    torch = pytest.importorskip("torch")
-    if device_name == "cuda" and not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
-    xp = _compat("torch")
-    dtype = getattr(torch, dtype_name)
-    return Space(xp, torch.device(device_name), dtype, getattr(np, dtype_name))
-
-
-def _cupy():
-    pytest.importorskip("cupy")
-    xp = _compat("cupy")
-    return Space(xp, None, xp.float64, np.float64)
-
-
-SPACES = {
-    "numpy": _numpy,
-    "array_api_strict-cpu": lambda: _strict("CPU_DEVICE"),
-    "array_api_strict-device1": lambda: _strict("device1"),
-    "torch-cpu-float64": lambda: _torch("cpu", "float64"),
-    "torch-cpu-float32": lambda: _torch("cpu", "float32"),
-    "torch-cuda-float64": lambda: _torch("cuda", "float64"),
-    "torch-cuda-float32": lambda: _torch("cuda", "float32"),
-    "cupy-float64": _cupy,
-}
-
-
-@pytest.fixture(params=sorted(SPACES))
-def space(request):
-    return SPACES[request.param]()
 
 
 @pytest.fixture
@@ -109,18 +41,6 @@ def to_host(a):
     if isinstance(a, np.ndarray):
         return a
     return np.from_dlpack(a, device="cpu")
-
-
-def _tolerance(space):
-    return 1e-9 if space.np_dtype is np.float64 else 1e-4
-
-
-def assert_lives_in(a, space, dtype=None):
-    assert array_api_compat.array_namespace(a) is space.xp
-    if space.device is not None:
-        assert array_api_compat.device(a) == space.device
-    if dtype is not None:
-        assert a.dtype == dtype
 
 
 def make_data(kind="multiclass", n=80):
@@ -192,7 +112,7 @@ def _fit_both(make, space, X, y, sample_weight=None, **fit_params):
 
 
 def _assert_same_fit(est, ref, space):
-    tol = _tolerance(space)
+    tol = tolerance(space)
     assert est.n_iter_ == ref.n_iter_ and est.t_ == ref.t_
     assert all(type(v) is float for v in est.loss_curve_)
     np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=tol)
@@ -221,13 +141,13 @@ def test_a_classifier_fit_follows_the_numpy_fit(space, case):
     assert_lives_in(log_proba, space, space.dtype)
     assert_lives_in(labels, space)
     np.testing.assert_allclose(
-        to_host(proba), ref.predict_proba(X), atol=_tolerance(space)
+        to_host(proba), ref.predict_proba(X), atol=tolerance(space)
     )
     np.testing.assert_allclose(
         to_host(log_proba),
         ref.predict_log_proba(X),
-        rtol=_tolerance(space),
-        atol=10 * _tolerance(space),
+        rtol=tolerance(space),
+        atol=10 * tolerance(space),
     )
     np.testing.assert_array_equal(to_host(labels), ref.predict(X))
     assert_lives_in(est.classes_, space)

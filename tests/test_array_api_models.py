@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from test_array_api import BASE, SPACES, assert_lives_in, make_data, to_host
+from array_spaces import SPACES, assert_lives_in
+from test_array_api import BASE, make_data, to_host
 
 from skann import ANNClassifier
 

@@ -7,12 +7,11 @@ in float32 to float32's precision, and every array the engine returns lives in t
 input's namespace and on its device.
 """
 
-import importlib
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from array_spaces import Space, assert_lives_in, tolerance
 
 from skann._core import diagnosis, network
 from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -31,78 +30,9 @@ from skann._core.training import train
 array_api_compat = pytest.importorskip("sklearn.externals.array_api_compat")
 
 
-@dataclass
-class Space:
-    """A namespace, a device in it and a floating dtype, as the estimators see them."""
-
-    xp: object
-    device: object
-    dtype: object
-    np_dtype: type
-
-    def asarray(self, a):
-        return self.xp.asarray(a, dtype=self.dtype, device=self.device)
-
-
-def _numpy_compat(np_dtype):
-    xp = array_api_compat.numpy
-    return Space(xp, "cpu", np_dtype, np_dtype)
-
-
-def _strict(device_name):
-    xp = pytest.importorskip("array_api_strict")
-    return Space(xp, xp.Device(device_name), xp.float64, np.float64)
-
-
-def _torch(device_name, dtype_name):
-    torch = pytest.importorskip("torch")
-    if device_name == "cuda" and not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
-    xp = importlib.import_module("sklearn.externals.array_api_compat.torch")
-    dtype = getattr(torch, dtype_name)
-    return Space(xp, torch.device(device_name), dtype, getattr(np, dtype_name))
-
-
-def _cupy():
-    pytest.importorskip("cupy")
-    xp = importlib.import_module("sklearn.externals.array_api_compat.cupy")
-    return Space(xp, None, xp.float64, np.float64)
-
-
-SPACES = {
-    "numpy-compat": lambda: _numpy_compat(np.float64),
-    "array_api_strict-cpu": lambda: _strict("CPU_DEVICE"),
-    "array_api_strict-device1": lambda: _strict("device1"),
-    "torch-cpu-float64": lambda: _torch("cpu", "float64"),
-    "torch-cpu-float32": lambda: _torch("cpu", "float32"),
-    "torch-cuda-float64": lambda: _torch("cuda", "float64"),
-    "torch-cuda-float32": lambda: _torch("cuda", "float32"),
-    "cupy-float64": _cupy,
-}
-
-
-@pytest.fixture(params=sorted(SPACES))
-def space(request):
-    return SPACES[request.param]()
-
-
 def _numpy(x):
     """``x`` as a NumPy array, copied to the host where it lives elsewhere."""
     return x if isinstance(x, np.ndarray) else np.from_dlpack(x, device="cpu")
-
-
-def _tolerance(space):
-    # float32 runs round in other orders than NumPy's, and training carries the
-    # rounding over its steps (L-BFGS most, whose line searches take other steps
-    # once its loss nears float32's precision: its cases stop before that).
-    return 1e-9 if space.np_dtype is np.float64 else 1e-4
-
-
-def _assert_lives_in(x, space):
-    assert array_api_compat.array_namespace(x) is space.xp
-    if space.device is not None:
-        assert array_api_compat.device(x) == space.device
-    assert x.dtype == space.dtype
 
 
 def _data(kind, n=64):
@@ -233,7 +163,7 @@ def _fit(case, space=None, np_dtype=np.float64):
 def test_training_follows_the_numpy_run(space, case):
     net, loss, data, result = _fit(case, space)
     ref_net, _, ref_data, ref = _fit(case, None, space.np_dtype)
-    tol = _tolerance(space)
+    tol = tolerance(space)
     assert result.n_iter == ref.n_iter and result.t == ref.t
     assert len(result.loss_curve) == len(ref.loss_curve)
     assert all(isinstance(v, float) for v in result.loss_curve)
@@ -249,7 +179,7 @@ def test_training_follows_the_numpy_run(space, case):
     params = _numpy(net.params)
     np.testing.assert_allclose(params, ref_net.params, rtol=tol, atol=tol)
     for array in (net.params, *net.coefs, *net.intercepts, net.forward(data.X)):
-        _assert_lives_in(array, space)
+        assert_lives_in(array, space, space.dtype)
     final, ref_final = final_pass(net, loss, data), final_pass(ref_net, loss, ref_data)
     assert final.finite and final.n_rows == ref_final.n_rows
     np.testing.assert_allclose(final.data_loss, ref_final.data_loss, rtol=tol)
@@ -270,7 +200,7 @@ def test_training_never_counts_on_views(space, case, monkeypatch):
     monkeypatch.setattr(network, "_views", copies)
     result = _fit(case, space)[3]
     ref = _fit(case, None, space.np_dtype)[3]
-    tol = _tolerance(space)
+    tol = tolerance(space)
     np.testing.assert_allclose(result.loss_curve, ref.loss_curve, rtol=tol)
 
 
@@ -282,7 +212,7 @@ def test_the_cases_exercise_what_they_name():
 
 
 def test_the_numpy_namespace_of_array_api_compat_is_numpy_itself():
-    space = _numpy_compat(np.float64)
+    space = Space(array_api_compat.numpy, "cpu", np.float64, np.float64)
     for case in ("adam-shuffled-l2", "lbfgs-l2"):
         net, _, _, result = _fit(case, space)
         ref_net, _, _, ref = _fit(case)
@@ -307,7 +237,7 @@ def test_initial_weights_are_numpys_draws_moved(space):
         (3, 5, 2), "relu", "softmax", 0.1, np.random.RandomState(42), space.np_dtype
     )
     np.testing.assert_array_equal(_numpy(net.params), ref.params)
-    _assert_lives_in(net.params, space)
+    assert_lives_in(net.params, space, space.dtype)
 
 
 def test_an_init_scale_that_overflows_float32_is_refused_by_name(space):
@@ -343,7 +273,7 @@ def test_the_final_pass_samples_and_chunks_as_with_numpy(space, monkeypatch):
     final = final_pass(net, loss, data, alpha=0.05)
     ref = final_pass(ref_net, loss, ref_data, alpha=0.05)
     assert final.n_rows == ref.n_rows == 30
-    tol = _tolerance(space)
+    tol = tolerance(space)
     np.testing.assert_allclose(final.loss, ref.loss, rtol=tol)
     assert [type(units) for units in final.alive] == [np.ndarray, np.ndarray]
     for units, ref_units in zip(final.alive, ref.alive):
@@ -366,7 +296,7 @@ def test_activations_agree_with_numpys_and_never_overflow(space, name):
         if name in ACTIVATIONS:
             ref_dZ = act.derivative(ref, dA.copy())
             dZ = act.derivative(A, space.asarray(dA.copy()), space.xp)
-    _assert_lives_in(A, space)
+    assert_lives_in(A, space, space.dtype)
     eps = np.finfo(space.np_dtype).eps
     np.testing.assert_allclose(_numpy(A), ref, rtol=10 * eps, atol=1e-300)
     if name in ACTIVATIONS:
@@ -392,7 +322,7 @@ def test_losses_agree_with_numpys(space, name, weighted):
         loss.baseline(moved[0], moved[2], xp), loss.baseline(Y, w), rtol=rtol
     )
     dZ = loss.gradient(*moved, xp)
-    _assert_lives_in(dZ, space)
+    assert_lives_in(dZ, space, space.dtype)
     np.testing.assert_allclose(_numpy(dZ), loss.gradient(Y, P, w), rtol=rtol)
     stacked = xp.stack([moved[1], moved[1] * 0.5])
     np.testing.assert_allclose(
