@@ -503,9 +503,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         the standardised targets."""
         coefs, intercepts = previous.coefs_, previous.intercepts_
         W, b = coefs[-1], intercepts[-1]
-        xp = Home.of(W).xp
-        W = _cast(W / previous.y_scale_, W.dtype, xp)
-        b = _cast((b - previous.y_mean_) / previous.y_scale_, b.dtype, xp)
+        home = Home.of(W)
+        W = home.put(W / previous.y_scale_, W.dtype)
+        b = home.put((b - previous.y_mean_) / previous.y_scale_, b.dtype)
         return [*coefs[:-1], W], [*intercepts[:-1], b]
 
     def _fitted_weights(self, network):
@@ -517,12 +517,13 @@ class ANNRegressor(RegressorMixin, BaseANN):
         """
         coefs, intercepts, xp = network.coefs, network.intercepts, network.xp
         W, b = coefs[-1], intercepts[-1]
+        home = Home.of(W)
         with np.errstate(over="ignore", invalid="ignore"):
-            W = _cast(W * self.y_scale_, W.dtype, xp)
-            b = _cast(b * self.y_scale_ + self.y_mean_, b.dtype, xp)
+            W = home.put(W * self.y_scale_, W.dtype)
+            b = home.put(b * self.y_scale_ + self.y_mean_, b.dtype)
         if not (all_finite(W, xp) and all_finite(b, xp)):
             remedy = "Pass X as float64, or scale" if W.dtype != xp.float64 else "Scale"
-            name = Home.of(W).numpy_dtype(W.dtype).name
+            name = home.numpy_dtype(W.dtype).name
             raise ValueError(
                 f"The output layer, scaled back to y's units "
                 f"({_stats_words(host(self.y_mean_), host(self.y_scale_))}), "
@@ -683,8 +684,3 @@ class ANNRegressor(RegressorMixin, BaseANN):
             if model.home.xp is np
             else model.home.xp.reshape(y_pred, (-1,))
         )
-
-
-def _cast(a, dtype, xp):
-    """A copy of ``a`` (of namespace ``xp``) in ``dtype``."""
-    return a.astype(dtype) if xp is np else xp.astype(a, dtype)
