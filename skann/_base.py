@@ -93,7 +93,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "tol": [None, Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [
             Interval(Integral, 1, None, closed="left"),

@@ -12,11 +12,17 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
+from ._core.objective import total_weight
 from ._core.optimizers import OPTIMIZERS
+from ._core.penalty import L2Penalty, input_weights
 from ._core.plan import Plan
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau, diverged
 from ._core.training import train
+
+#: ``alpha='auto'``: the penalty of the whole training set, ``AUTO_ALPHA / 2 *
+#: sum(W**2)`` against the summed loss of its rows (``benchmarks/README.md``).
+AUTO_ALPHA = 3.5
 
 
 def run(est, network, loss, data, *, validation, reporter, rng, previous, incremental):
@@ -50,6 +56,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         What the check of the trained network found wrong.
     """
     printer = _progress_printer(est)
+    penalty = _penalty(est, data, network.xp)
     optimizer = None
     if est.solver == "lbfgs":
         result = train_lbfgs(
@@ -57,7 +64,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             loss,
             data,
             est.epochs,
-            alpha=est.alpha,
+            penalty=penalty,
             tol=est.tol,
             on_epoch=_epoch_hook(printer, reporter),
         )
@@ -67,7 +74,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             1 if incremental else est.epochs,
             batch_size=est.batch_size,
             rng=rng if est.shuffle else None,
-            alpha=est.alpha,
+            penalty=penalty,
             schedule=SCHEDULES[est.lr_schedule](est.lr, est.power_t),
             plateau=None if incremental else _plateau(est, validation),
             validation=validation,
@@ -80,8 +87,26 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         result = train(network, loss, optimizer, data, plan)
     # One call of partial_fit sees one chunk of the data, whose loss and
     # activations say little about the model; fit sees all of it.
-    found = [] if incremental else _diagnose(est, network, loss, data, result)
+    found = [] if incremental else _diagnose(est, network, loss, data, result, penalty)
     return result, optimizer, found
+
+
+def _penalty(est, data, xp):
+    """The L2 penalty of ``est.alpha`` on the training ``data``.
+
+    ``alpha='auto'`` is ``AUTO_ALPHA`` divided by the training set's total
+    weight, with each feature's share of the first layer's penalty its mean
+    square (capped at 1): see ``_core/penalty.py``. A number is scikit-learn's
+    MLPs' penalty.
+    """
+    if est.alpha != "auto":
+        return L2Penalty(float(est.alpha))
+    return L2Penalty(
+        AUTO_ALPHA,
+        total=float(total_weight(data.X, data.sample_weight, xp)),
+        input_weights=input_weights(data.X, data.sample_weight, xp),
+        named=est.alpha,
+    )
 
 
 def _optimizer(est, previous, xp):
@@ -139,14 +164,14 @@ def _epoch_hook(printer, reporter):
     return on_epoch
 
 
-def _diagnose(est, network, loss, data, result):
+def _diagnose(est, network, loss, data, result, penalty):
     """Check the trained network on its training data; return what went wrong.
 
     Raises the ``DivergenceError`` of training where the network's outputs or
     loss there are not finite: the last update broke it, though its weights
     are finite.
     """
-    final = final_pass(network, loss, data, est.alpha)
+    final = final_pass(network, loss, data, penalty)
     if not final.finite:
         raise diverged(
             result.n_iter,

@@ -21,6 +21,7 @@ from skann._core.losses import LOSSES
 from skann._core.namespaces import namespace
 from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS, GradientDescent
+from skann._core.penalty import L2Penalty, input_weights
 from skann._core.plan import Dataset, Plan
 from skann._core.schedules import SCHEDULES
 from skann._core.stopping import Plateau
@@ -78,6 +79,17 @@ CASES = {
         alpha=0.05,
     ),
     "lbfgs-l2": dict(kind="multiclass", solver="lbfgs", epochs=15, alpha=0.01),
+    # alpha='auto': the training set's penalty, weighed by the inputs' squares.
+    "adam-whole-set-penalty": dict(
+        kind="multiclass",
+        solver="adam",
+        lr=0.02,
+        epochs=12,
+        batch_size=16,
+        weighted=True,
+        alpha=0.5,
+        whole_set=True,
+    ),
     "early-stopping": dict(
         kind="binary",
         activation="logistic",
@@ -138,8 +150,14 @@ def _fit(case, space=None, np_dtype=np.float64):
     data = Dataset(
         move(X[:48]), move(Y[:48]), None if weights is None else weights[:48]
     )
+    penalty = L2Penalty(c["alpha"])
+    if c.get("whole_set"):
+        total = float((xp or np).sum(data.sample_weight))
+        X_small = data.X * 0.3
+        weights = input_weights(X_small, data.sample_weight, xp)
+        penalty = L2Penalty(c["alpha"], total, weights)
     if c["solver"] == "lbfgs":
-        result = train_lbfgs(net, loss, data, c["epochs"], alpha=c["alpha"], tol=0.0)
+        result = train_lbfgs(net, loss, data, c["epochs"], penalty=penalty, tol=0.0)
         return net, loss, data, result
     validation = None
     if c.get("validation"):
@@ -150,7 +168,7 @@ def _fit(case, space=None, np_dtype=np.float64):
         c["epochs"],
         batch_size=c["batch_size"],
         rng=np.random.RandomState(7) if c.get("shuffle") else None,
-        alpha=c["alpha"],
+        penalty=penalty,
         schedule=SCHEDULES[c.get("schedule", "constant")](c["lr"]),
         plateau=Plateau(0.0, 4, keep_best=True) if validation is not None else None,
         validation=validation,
@@ -270,8 +288,8 @@ def test_the_final_pass_samples_and_chunks_as_with_numpy(space, monkeypatch):
     monkeypatch.setattr(diagnosis, "CHUNK_BYTES", 7 * (6 + 5 + 3) * 8)  # 7 rows
     net, loss, data, _ = _fit("adam-shuffled-l2", space)
     ref_net, _, ref_data, _ = _fit("adam-shuffled-l2", None, space.np_dtype)
-    final = final_pass(net, loss, data, alpha=0.05)
-    ref = final_pass(ref_net, loss, ref_data, alpha=0.05)
+    final = final_pass(net, loss, data, L2Penalty(0.05))
+    ref = final_pass(ref_net, loss, ref_data, L2Penalty(0.05))
     assert final.n_rows == ref.n_rows == 30
     tol = tolerance(space)
     np.testing.assert_allclose(final.loss, ref.loss, rtol=tol)

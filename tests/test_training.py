@@ -7,6 +7,7 @@ from skann._core import losslog
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import GradientDescent
+from skann._core.penalty import L2Penalty
 from skann._core.plan import Dataset, Plan
 from skann._core.stopping import DivergenceError, Plateau
 from skann._core.training import train
@@ -103,7 +104,7 @@ def test_a_batch_of_zero_weight_takes_no_step(rng, alpha):
     net, X, Y = _problem(rng)
     other = Network(net.coefs, net.intercepts, "relu", "logistic")
     w = np.r_[np.zeros(20), np.ones(20)]
-    plan = Plan(5, batch_size=10, alpha=alpha)
+    plan = Plan(5, batch_size=10, penalty=L2Penalty(alpha))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = train(net, BCE, GradientDescent(0.5), Dataset(X, Y, w), plan)

@@ -16,6 +16,7 @@ from textbook_settings import textbook_classifier
 import skann._engine
 from skann._core.losses import LOSSES
 from skann._core.network import Network
+from skann._core.penalty import L2Penalty
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +107,26 @@ def test_alpha_adds_the_l2_penalty_to_the_loss(rng):
     assert np.abs(shrink.coefs_[0]).sum() < np.abs(free.coefs_[0]).sum()
 
 
-def test_alpha_gradient_matches_finite_differences(rng):
-    from skann._core.penalty import add_l2_gradient, l2_penalty
-
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        L2Penalty(0.3),
+        L2Penalty(0.3, total=11.0),
+        L2Penalty(0.3, total=11.0, input_weights=np.array([0.2, 1.0, 0.05])),
+    ],
+    ids=["per-batch", "whole-set", "whole-set-input-weights"],
+)
+def test_the_penalty_gradient_matches_finite_differences(rng, penalty):
     net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.5, rng)
     net.grads[:] = 0
-    add_l2_gradient(net, 0.3, 7.0)
+    penalty.add_gradient(net, 7.0)
     h, numeric = 1e-6, np.empty_like(net.params)
     for i in range(net.params.size):
         saved = net.params[i]
         net.params[i] = saved + h
-        up = l2_penalty(net, 0.3, 7.0)
+        up = penalty.value(net, 7.0)
         net.params[i] = saved - h
-        down = l2_penalty(net, 0.3, 7.0)
+        down = penalty.value(net, 7.0)
         net.params[i] = saved
         numeric[i] = (up - down) / (2 * h)
     np.testing.assert_allclose(net.grads, numeric, atol=1e-8)

@@ -18,7 +18,6 @@ import numpy as np
 from .namespaces import all_finite, device_of, from_numpy, take_rows, to_numpy
 from .network import CHUNK_BYTES
 from .objective import total_weight
-from .penalty import l2_penalty
 
 #: Most training rows the final pass runs over.
 CHECKED_ROWS = 2000
@@ -55,7 +54,7 @@ class FinalPass:
     n_rows: int
 
 
-def final_pass(network, loss, data, alpha=0.0):
+def final_pass(network, loss, data, penalty=None):
     """Run ``network`` over rows of ``data`` (a ``Dataset``); return a FinalPass."""
     xp = network.xp
     X, Y, w = data.X, data.Y, data.sample_weight
@@ -84,10 +83,10 @@ def final_pass(network, loss, data, alpha=0.0):
                 fired = xp.any(layer.A > 0, axis=0)
                 alive[i] = fired if alive[i] is None else alive[i] | fired
         data_loss = weighted / total_weight(X, w, xp)
-        penalty = l2_penalty(network, alpha, penalty_weight) if alpha else 0.0
-    finite = finite and math.isfinite(data_loss + penalty)
+        penalty_value = penalty.value(network, penalty_weight) if penalty else 0.0
+    finite = finite and math.isfinite(data_loss + penalty_value)
     alive = [to_numpy(units, xp) for units in alive]
-    return FinalPass(data_loss, data_loss + penalty, alive or None, finite, n)
+    return FinalPass(data_loss, data_loss + penalty_value, alive or None, finite, n)
 
 
 def problems(final, loss_curve, baseline, baseline_words="the class frequencies"):

@@ -18,7 +18,7 @@ from .plan import TrainingResult
 from .stopping import diverged
 
 
-def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=None):
+def train_lbfgs(network, loss, data, epochs, *, penalty=None, tol=None, on_epoch=None):
     """Train ``network`` in place with at most ``epochs`` L-BFGS iterations.
 
     Parameters
@@ -28,8 +28,8 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
         every evaluation.
     epochs : int
         Largest number of L-BFGS iterations.
-    alpha : float, default=0.0
-        L2 penalty on the weights.
+    penalty : L2Penalty or None, default=None
+        The penalty on the weights (``penalty.py``).
     tol : float, default=None
         Gradient tolerance (SciPy's ``gtol``); ``None`` keeps SciPy's default.
     on_epoch : callable, default=None
@@ -49,7 +49,7 @@ def train_lbfgs(network, loss, data, epochs, *, alpha=0.0, tol=None, on_epoch=No
 
     def loss_and_gradient(theta):
         _load(network, theta)
-        value = loss_and_gradients(network, loss, X, Y, w, alpha)
+        value = loss_and_gradients(network, loss, X, Y, w, penalty)
         result.t += X.shape[0]
         return value, _host(network.grads, network.xp)
 

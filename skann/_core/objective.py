@@ -1,15 +1,13 @@
 """The objective every solver evaluates: the loss's gradient at the parameters.
 
 One forward pass, the loss's gradient with respect to the output logits (fused with
-the output activation, see ``losses.py``), one backward pass and, with ``alpha``, the
-L2 penalty's gradient. Training steps (``training.py``) and L-BFGS (``lbfgs.py``) both
-go through :func:`gradients`.
+the output activation, see ``losses.py``), one backward pass and, with a
+``penalty``, the L2 penalty's gradient. Training steps (``training.py``) and
+L-BFGS (``lbfgs.py``) both go through :func:`gradients`.
 """
 
-from .penalty import add_l2_gradient, l2_penalty
 
-
-def gradients(network, loss, X, Y, sample_weight, alpha=0.0):
+def gradients(network, loss, X, Y, sample_weight, penalty=None):
     """Forward and backward pass; the gradient lands in ``network.grads``.
 
     Parameters
@@ -20,8 +18,8 @@ def gradients(network, loss, X, Y, sample_weight, alpha=0.0):
     Y : array of shape (n_samples, n_outputs)
     sample_weight : array of shape (n_samples,) or None
         Arrays of the network's namespace.
-    alpha : float, default=0.0
-        L2 penalty on the weights.
+    penalty : L2Penalty or None, default=None
+        The penalty on the weights (``penalty.py``).
 
     Returns
     -------
@@ -30,18 +28,17 @@ def gradients(network, loss, X, Y, sample_weight, alpha=0.0):
     """
     P = network.forward(X)
     network.backward(loss.gradient(Y, P, sample_weight, network.xp))
-    if alpha:
-        total = total_weight(X, sample_weight, network.xp)
-        add_l2_gradient(network, alpha, total)
+    if penalty:
+        penalty.add_gradient(network, total_weight(X, sample_weight, network.xp))
     return P
 
 
-def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
+def loss_and_gradients(network, loss, X, Y, sample_weight, penalty=None):
     """Loss at the current parameters; their gradient lands in ``network.grads``.
 
     Parameters
     ----------
-    network, loss, X, Y, sample_weight, alpha
+    network, loss, X, Y, sample_weight, penalty
         As in :func:`gradients`.
 
     Returns
@@ -49,11 +46,10 @@ def loss_and_gradients(network, loss, X, Y, sample_weight, alpha=0.0):
     loss : float
         The loss, penalty included.
     """
-    P = gradients(network, loss, X, Y, sample_weight, alpha)
+    P = gradients(network, loss, X, Y, sample_weight, penalty)
     value = loss.loss(Y, P, sample_weight, network.xp)
-    if alpha:
-        total = total_weight(X, sample_weight, network.xp)
-        value += l2_penalty(network, alpha, total)
+    if penalty:
+        value += penalty.value(network, total_weight(X, sample_weight, network.xp))
     return value
 
 

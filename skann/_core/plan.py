@@ -32,8 +32,8 @@ class Plan:
         Rows per step; ``None`` takes every row at once (full batch).
     rng : numpy.random.RandomState or None
         Draws a new order of rows each epoch; ``None`` keeps the data's order.
-    alpha : float
-        L2 penalty on the weights.
+    penalty : L2Penalty or None
+        The penalty on the weights (``penalty.py``); None for none.
     schedule : Constant, InvScaling or Adaptive, or None
         Learning-rate schedule; ``None`` keeps ``optimizer.lr``.
     plateau : Plateau or None
@@ -61,7 +61,7 @@ class Plan:
     epochs: int
     batch_size: int = None
     rng: object = None
-    alpha: float = 0.0
+    penalty: object = None
     schedule: object = None
     plateau: object = None
     validation: Dataset = None

@@ -16,19 +16,18 @@ from .batches import Batches
 from .losslog import LossLog
 from .namespaces import all_finite, itemsize
 from .objective import gradients, total_weight
-from .penalty import l2_penalty
 from .plan import TrainingResult
 from .stopping import DivergenceMonitor, deferred_interrupt, diverged
 
 
-def train_step(network, loss, optimizer, X, Y, sample_weight, alpha=0.0):
+def train_step(network, loss, optimizer, X, Y, sample_weight, penalty=None):
     """One gradient evaluation, then one update; return the output before it."""
-    P = gradients(network, loss, X, Y, sample_weight, alpha)
+    P = gradients(network, loss, X, Y, sample_weight, penalty)
     optimizer.update(network.params, network.grads)
     return P
 
 
-def run_epoch(network, loss, optimizer, batches, alpha=0.0):
+def run_epoch(network, loss, optimizer, batches, penalty=None):
     """One pass over the data, a batch at a time.
 
     A batch whose sample weights are all zero adds nothing to the loss or its
@@ -38,27 +37,27 @@ def run_epoch(network, loss, optimizer, batches, alpha=0.0):
     -------
     P : array of shape (n_samples, n_outputs)
         Each batch's output before its update, in the order of ``batches.Y``.
-    penalty : float
+    penalty_value : float
         Mean of the batches' L2 penalties before their updates, weighted by their
         total sample weights.
     """
-    outputs, penalty, xp = [], 0.0, network.xp
+    outputs, weighted, xp = [], 0.0, network.xp
     for X, Y, w in batches:
-        if w is not None and not xp.sum(w) > 0:
+        batch_weight = total_weight(X, w, xp)
+        if not batch_weight > 0:
             outputs.append(network.forward(X))  # the epoch's loss needs its rows
             continue
-        if alpha:
-            penalty += l2_penalty(network, alpha, 1.0)
-        outputs.append(train_step(network, loss, optimizer, X, Y, w, alpha))
-    if alpha:
-        # Batch b's penalty is divided by its total weight W_b, and the epoch's
-        # mean weighs it by W_b: what remains is their sum over the epoch's weight.
-        penalty /= total_weight(batches.Y, batches.sample_weight, xp)
+        if penalty:
+            weighted += penalty.value(network, batch_weight) * batch_weight
+        outputs.append(train_step(network, loss, optimizer, X, Y, w, penalty))
+    penalty_value = 0.0
+    if penalty:
+        penalty_value = weighted / total_weight(batches.Y, batches.sample_weight, xp)
     if len(outputs) == 1:
-        return outputs[0], penalty
+        return outputs[0], penalty_value
     if xp is np:  # NumPy 1.x names the standard's concat concatenate
-        return np.concatenate(outputs), penalty
-    return xp.concat(outputs), penalty
+        return np.concatenate(outputs), penalty_value
+    return xp.concat(outputs), penalty_value
 
 
 def train(network, loss, optimizer, data, plan):
@@ -104,7 +103,9 @@ def train(network, loss, optimizer, data, plan):
     ):
         for epoch in range(plan.epochs):
             batches.start_epoch()
-            P, penalty = run_epoch(network, loss, optimizer, batches, plan.alpha)
+            P, penalty = run_epoch(network, loss, optimizer, batches, plan.penalty)
+            if xp is np:
+                flush_subnormals(network.params, *optimizer.get_state().values())
             record(log.add(P, batches.Y, batches.sample_weight, penalty), optimizer)
             result.n_iter += 1
             result.t += batches.n_samples
@@ -113,11 +114,24 @@ def train(network, loss, optimizer, data, plan):
         record(log.flush(), optimizer)
         if not all_finite(network.params, xp):
             what = "the weights stopped being finite"
-            raise diverged(result.n_iter, what, optimizer.lr, plan.alpha)
+            raise diverged(result.n_iter, what, optimizer.lr, _named(plan.penalty))
     if plan.plateau is not None and plan.plateau.best_state is not None:
         network.set_state(plan.plateau.best_state)
         result.best_epoch = plan.plateau.best_epoch
     return result
+
+
+def flush_subnormals(*arrays):
+    """Set the entries of NumPy float arrays that became subnormal to zero, in place.
+
+    A weight that the data no longer move, such as an input weight of a dead ReLU
+    unit, decays under the penalty through the subnormal numbers, on which a CPU
+    computes many times slower: at ``alpha='auto'`` in batches of 128, 100 000 x
+    20 trained in 56 s instead of 11 s. Once an epoch is enough to end that.
+    """
+    for array in arrays:
+        if isinstance(array, np.ndarray) and array.dtype.kind == "f":
+            array[np.abs(array) < np.finfo(array.dtype).tiny] = 0
 
 
 class _Recorder:
@@ -125,7 +139,7 @@ class _Recorder:
 
     def __init__(self, baseline, plan, result):
         self.monitor = DivergenceMonitor(
-            baseline, plan.history, plan.alpha, plan.baseline_words
+            baseline, plan.history, _named(plan.penalty), plan.baseline_words
         )
         self.before = len(plan.history)
         self.report = plan.report
@@ -177,3 +191,8 @@ def _check_namespace(optimizer, xp):
             f"parameters are in {xp.__name__}; give the optimizer the network's "
             "namespace as xp."
         )
+
+
+def _named(penalty):
+    """The penalty as errors name it; 0.0 for none."""
+    return penalty.named if penalty else 0.0
