@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/defaults.py [--quick] [--panel {classifier,regressor,both}]
-        [--candidate NAME] [--set PARAM=VALUE ...] [--only SUBSTRING]
+        [--candidate NAME] [--set PARAM=VALUE ...] [--only SUBSTRING] [--seed S]
 
 Each item of a panel of data sets is split several times; on each split
 ``ANNClassifier`` at a candidate set of defaults (by default the estimator's own
@@ -45,9 +45,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier, ANNRegressor
 
-#: The candidates tried, by name (see README.md); "defaults" is the estimators' own:
-#: "data-init-long" for ANNClassifier, and the same with alpha=0.3 for ANNRegressor.
-#: Each starts from MLPClassifier's defaults.
+#: The candidates tried, by name (see README.md); "defaults" is the estimators' own,
+#: "auto-penalty-128" for both. Each starts from MLPClassifier's defaults.
 MLP_LIKE = dict(
     hidden_size=100,
     solver="adam",
@@ -74,6 +73,13 @@ CANDIDATES = {
         **DATA_INIT, "alpha": 0.3, "epochs": 400, "n_iter_no_change": 20,
     },
     "data-init-long": {**DATA_INIT, "epochs": 400, "n_iter_no_change": 20},
+    "auto-penalty": {
+        **DATA_INIT, "epochs": 400, "n_iter_no_change": 20, "alpha": "auto",
+    },
+    "auto-penalty-128": {
+        **DATA_INIT, "epochs": 400, "n_iter_no_change": 20, "alpha": "auto",
+        "batch_size": 128, "lr": 3e-3,
+    },
 }  # fmt: skip
 
 
@@ -124,20 +130,20 @@ def classification_panel(quick):
     return panel
 
 
-def regression_panel(quick):
+def regression_panel(quick, seed=0):
     """(name, X, y, scale the features, cross-validation)."""
     splits = 1 if quick else 3
     X, y = load_diabetes(return_X_y=True)
     X_reg, y_reg = make_regression(2000, 20, n_informative=10, noise=10, random_state=0)
     panel = [
         ("diabetes, scaled X, raw y (5-fold CV)", X, y, True,
-         KFold(5, shuffle=True, random_state=0)),
+         KFold(5, shuffle=True, random_state=seed)),
         ("make_regression, y * 50 + 1000", X_reg, y_reg * 50 + 1000, False,
-         ShuffleSplit(splits, test_size=0.25, random_state=0)),
+         ShuffleSplit(splits, test_size=0.25, random_state=seed)),
         ("friedman1, raw", *make_friedman1(2000, noise=1.0, random_state=0), False,
-         ShuffleSplit(splits, test_size=0.25, random_state=0)),
+         ShuffleSplit(splits, test_size=0.25, random_state=seed)),
         ("friedman2, scaled X", *make_friedman2(2000, noise=1.0, random_state=0),
-         True, ShuffleSplit(splits, test_size=0.25, random_state=0)),
+         True, ShuffleSplit(splits, test_size=0.25, random_state=seed)),
     ]  # fmt: skip
     return panel
 
@@ -184,7 +190,7 @@ def print_row(name, scores, seconds, warned, n):
     )
 
 
-def run_panel(panel, ours, mlp, params, metric):
+def run_panel(panel, ours, mlp, params, metric, seed=0):
     """Print the table of ``ours(**params)`` against ``mlp()`` on every item."""
     print(
         f"| data | skann {metric} | MLP {metric} | skann s | MLP s | MLP / skann "
@@ -195,8 +201,8 @@ def run_panel(panel, ours, mlp, params, metric):
     worst = np.inf
     for name, X, y, build_model, splits in panel:
         scores, seconds, warned, n = compare_item(
-            lambda seed: build_model(ours(**params, random_state=seed)),
-            lambda seed: build_model(mlp(random_state=seed)),
+            lambda split: build_model(ours(**params, random_state=seed + split)),
+            lambda split: build_model(mlp(random_state=seed + split)),
             X,
             y,
             splits,
@@ -211,12 +217,12 @@ def run_panel(panel, ours, mlp, params, metric):
     print(f"Smallest {metric} difference skann - MLP over the items: {worst:+.3f}\n")
 
 
-def classifier_run(params, quick, only):
+def classifier_run(params, quick, only, seed=0):
     panel = []
     for name, X, y, text, scale, n_splits in classification_panel(quick):
         if not selected(name, only):
             continue
-        cv = StratifiedShuffleSplit(n_splits, test_size=0.25, random_state=0)
+        cv = StratifiedShuffleSplit(n_splits, test_size=0.25, random_state=seed)
         panel.append(
             (
                 name,
@@ -227,19 +233,19 @@ def classifier_run(params, quick, only):
             )
         )
     print(f"## Classifier: ANNClassifier({params}) against MLPClassifier()\n")
-    run_panel(panel, ANNClassifier, MLPClassifier, params, "accuracy")
+    run_panel(panel, ANNClassifier, MLPClassifier, params, "accuracy", seed)
 
 
-def regressor_run(params, quick, only):
+def regressor_run(params, quick, only, seed=0):
     panel = []
-    for name, X, y, scale, cv in regression_panel(quick):
+    for name, X, y, scale, cv in regression_panel(quick, seed):
         if not selected(name, only):
             continue
         panel.append(
             (name, X, y, lambda e, s=scale: build(e, False, s), list(cv.split(X, y)))
         )
     print(f"## Regressor: ANNRegressor({params}) against MLPRegressor()\n")
-    run_panel(panel, ANNRegressor, MLPRegressor, params, "R²")
+    run_panel(panel, ANNRegressor, MLPRegressor, params, "R²", seed)
 
 
 def parse_value(text):
@@ -265,6 +271,10 @@ def main(argv=None):
     parser.add_argument(
         "--only", help="only the items whose name holds one of these (comma-separated)"
     )
+    parser.add_argument(
+        "--seed", type=int, default=0,
+        help="seeds the splits, and (plus the split's index) both estimators",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     params = dict(CANDIDATES[args.candidate])
     for item in args.set:
@@ -273,9 +283,9 @@ def main(argv=None):
     describe_machine()
     print()
     if args.panel in ("classifier", "both"):
-        classifier_run(params, args.quick, args.only)
+        classifier_run(params, args.quick, args.only, args.seed)
     if args.panel in ("regressor", "both"):
-        regressor_run(params, args.quick, args.only)
+        regressor_run(params, args.quick, args.only, args.seed)
 
 
 if __name__ == "__main__":
