@@ -44,7 +44,7 @@ def run_grid_search():
         X, y, stratify=y, random_state=0
     )
     pipe = make_pipeline(StandardScaler(), ANNClassifier(random_state=0))
-    grid = {"annclassifier__hidden_size": [16, 100], "annclassifier__lr": [1e-3, 1e-2]}
+    grid = {"annclassifier__hidden_size": [16, 100], "annclassifier__lr": [3e-3, 1e-2]}
     search = GridSearchCV(pipe, grid, cv=5).fit(X_train, y_train)
 
     print("Breast cancer: 5-fold GridSearchCV over hidden_size and lr (the rest at")
