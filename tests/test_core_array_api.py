@@ -79,17 +79,6 @@ CASES = {
         alpha=0.05,
     ),
     "lbfgs-l2": dict(kind="multiclass", solver="lbfgs", epochs=15, alpha=0.01),
-    # alpha='auto': the training set's penalty, weighed by the inputs' squares.
-    "adam-whole-set-penalty": dict(
-        kind="multiclass",
-        solver="adam",
-        lr=0.02,
-        epochs=12,
-        batch_size=16,
-        weighted=True,
-        alpha=0.5,
-        whole_set=True,
-    ),
     "early-stopping": dict(
         kind="binary",
         activation="logistic",
@@ -122,6 +111,10 @@ CASES = {
     ),
     "lbfgs-regression": dict(kind="regression", solver="lbfgs", epochs=15),
 }
+# alpha='auto': the training set's penalty, weighed by the inputs' squares.
+CASES["adam-whole-set-penalty"] = {
+    **CASES["adam-shuffled-l2"], "weighted": True, "alpha": 0.5, "whole_set": True,
+}  # fmt: skip
 
 
 def _fit(case, space=None, np_dtype=np.float64):
