@@ -76,7 +76,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             rng=rng if est.shuffle else None,
             penalty=penalty,
             schedule=SCHEDULES[est.lr_schedule](est.lr, est.power_t),
-            plateau=None if incremental else _plateau(est, validation),
+            plateau=None if incremental else _plateau(est),
             validation=validation,
             on_epoch=reporter.epoch_end if reporter.active else None,
             report=printer,
@@ -130,13 +130,15 @@ def _optimizer(est, previous, xp):
     return optimizer
 
 
-def _plateau(est, validation):
+def _plateau(est):
+    """The stopping rule of ``est.tol``, or None; it saves the lowest epoch's
+    weights, for a run that ends inside one of the jumps of Adam's loss."""
     tol = est.tol
     if tol is None and (est.early_stopping or est.lr_schedule == "adaptive"):
         tol = 0.0
     if tol is None:
         return None
-    return Plateau(tol, est.n_iter_no_change, keep_best=validation is not None)
+    return Plateau(tol, est.n_iter_no_change, keep_best=True)
 
 
 def _progress_printer(est):
@@ -195,7 +197,7 @@ def _warn_about_stopping(est, result, incremental):
     if result.interrupted:
         unit = "iterations" if est.solver == "lbfgs" else "epochs"
         kept = (
-            "the best validated epoch"
+            f"the {unit[:-1]} of lowest loss so far"
             if result.best_epoch is not None
             else f"the last completed {unit[:-1]}"
         )

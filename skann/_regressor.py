@@ -189,8 +189,10 @@ class ANNRegressor(RegressorMixin, BaseANN):
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
         improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
-        row; running out of epochs first gives a ``ConvergenceWarning``. For
-        'lbfgs' it is the gradient tolerance.
+        row; running out of epochs first gives a ``ConvergenceWarning``. Either
+        way the model keeps the last epoch's weights, unless that epoch's loss is
+        above the lowest by more than ``tol``: then those of the epoch of lowest
+        loss. For 'lbfgs' it is the gradient tolerance.
     n_iter_no_change : int or np.inf, default=20
         Training stops (or, under the 'adaptive' schedule, lowers the learning
         rate) at the ``n_iter_no_change + 1``-th epoch in a row without

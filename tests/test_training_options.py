@@ -14,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from textbook_settings import textbook_classifier
 
 import skann._engine
+from skann import ANNClassifier
 from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.penalty import L2Penalty
@@ -244,6 +245,29 @@ def test_early_stopping_restores_the_best_validation_weights(cancer):
     ).fit(X, y)
     for kept, replayed in zip(clf.coefs_, replay.coefs_):
         np.testing.assert_array_equal(kept, replayed)
+
+
+@pytest.mark.parametrize("tol, kept", [(0.0, "lowest"), (10.0, "last")])
+def test_a_plateau_keeps_the_lowest_epoch_only_if_the_last_is_worse_by_tol(
+    cancer, tol, kept
+):
+    # A plateau ends n_iter_no_change + 1 epochs after the lowest loss. At tol=0
+    # the last epoch is above the lowest, and the model is the lowest one's; at
+    # tol=10 every epoch is within tol of the lowest, and the model is the last.
+    X, y = cancer
+    settings = dict(hidden_size=64, solver="adam", lr=0.05, random_state=0)
+    clf = ANNClassifier(**settings, epochs=300, tol=tol, n_iter_no_change=15)
+    clf.fit(X, y)
+    best = int(np.argmin(clf.loss_curve_))
+    assert clf.n_iter_ < 300 and best < clf.n_iter_ - 1
+    assert clf.loss_curve_[-1] > clf.best_loss_ == clf.loss_curve_[best]
+    epochs = {"lowest": best + 1, "last": clf.n_iter_}
+    replay = ANNClassifier(**settings, epochs=epochs[kept], tol=None).fit(X, y)
+    other = "last" if kept == "lowest" else "lowest"
+    not_kept = ANNClassifier(**settings, epochs=epochs[other], tol=None).fit(X, y)
+    for coef, replayed, unkept in zip(clf.coefs_, replay.coefs_, not_kept.coefs_):
+        np.testing.assert_array_equal(coef, replayed)
+        assert not np.array_equal(coef, unkept)
 
 
 def test_without_early_stopping_validation_attributes_are_none(cancer):

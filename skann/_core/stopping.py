@@ -169,6 +169,11 @@ class Plateau:
                 self.best_state = network.get_state()
         return self.count > self.n_iter_no_change
 
+    def ends_worse(self, last):
+        """Whether a run whose last loss is ``last`` ended above its lowest by
+        more than ``tol``."""
+        return last > self.best_loss + self.tol
+
     def restart(self):
         """Start counting again, after the learning rate was lowered."""
         self.count = 0

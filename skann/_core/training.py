@@ -117,9 +117,13 @@ def train(network, loss, optimizer, data, plan):
         if not all_finite(network.params, xp):
             what = "the weights stopped being finite"
             raise diverged(result.n_iter, what, optimizer.lr, _named(plan.penalty))
-    if plan.plateau is not None and plan.plateau.best_state is not None:
-        network.set_state(plan.plateau.best_state)
-        result.best_epoch = plan.plateau.best_epoch
+    plateau = plan.plateau
+    if plateau is not None and plateau.best_state is not None:
+        # The validation loss chooses the weights; the training loss only when
+        # the run ended above its lowest by more than tol, inside a jump of it.
+        if plan.validation is not None or plateau.ends_worse(result.loss_curve[-1]):
+            network.set_state(plateau.best_state)
+            result.best_epoch = plateau.best_epoch
     return result
 
 
