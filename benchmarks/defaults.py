@@ -43,21 +43,16 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skann import ANNClassifier, ANNRegressor
+from skann import ANNClassifier, ANNRegressor, from_mlp
 
 #: The candidates tried, by name (see README.md); "defaults" is the estimators' own,
-#: "auto-penalty-128" for both. Each starts from MLPClassifier's defaults.
-MLP_LIKE = dict(
-    hidden_size=100,
-    solver="adam",
-    lr=1e-3,
-    batch_size=200,
-    epochs=200,
-    tol=1e-4,
-    n_iter_no_change=10,
-    init_scale="auto",
-    alpha=1e-4,
-)
+#: "auto-penalty-128" for both. Each starts from MLPClassifier's defaults in skann's
+#: words (``from_mlp``).
+MLP_LIKE = {
+    name: value
+    for name, value in from_mlp(MLPClassifier()).get_params().items()
+    if name in ANNRegressor().get_params() and name != "random_state"  # both take it
+}
 DATA_INIT = {**MLP_LIKE, "init_scale": "data", "batch_size": 64, "alpha": 0.1}
 CANDIDATES = {
     "defaults": {},

@@ -14,24 +14,12 @@ from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import cross_val_score
+from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skann import ANNClassifier, ANNRegressor
+from skann import ANNClassifier, ANNRegressor, from_mlp
 from skann._core.stopping import DivergenceError
-
-#: Settings a user of scikit-learn's MLPs would start from.
-MLP_LIKE = dict(
-    hidden_size=100,
-    solver="adam",
-    lr=1e-3,
-    batch_size=200,
-    epochs=200,
-    tol=1e-4,
-    n_iter_no_change=10,
-    init_scale="auto",
-    alpha=1e-4,
-)
 
 
 def adam(**params):
@@ -133,7 +121,9 @@ def test_diabetes_with_mlp_like_settings_beats_half_of_ridge():
             normalize_y: cross_val_score(
                 make_pipeline(
                     StandardScaler(),
-                    ANNRegressor(**MLP_LIKE, normalize_y=normalize_y, random_state=0),
+                    from_mlp(MLPRegressor(random_state=0)).set_params(
+                        normalize_y=normalize_y
+                    ),
                 ),
                 X,
                 y,
