@@ -19,7 +19,8 @@ scores as box plots.
 # Every classifier sits behind a :class:`~sklearn.preprocessing.StandardScaler` in a
 # pipeline, so that the scaling is learnt on the training folds only. The random
 # forest does not need it, but it does no harm. ``ANNClassifier`` runs at its
-# defaults (100 hidden units, Adam on batches of 128; see :ref:`training`).
+# defaults (100 hidden units, Adam on equal batches of at most 128 rows; see
+# :ref:`training`).
 # ``MLPClassifier`` gets one hidden layer of 32 units and its L-BFGS solver, which
 # scikit-learn's documentation suggests for small data sets such as these and which
 # keeps the example fast.

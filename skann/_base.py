@@ -84,7 +84,11 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
-        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterov": ["boolean"],

@@ -23,6 +23,8 @@ from ._core.training import train
 #: ``alpha='auto'``: the penalty of the whole training set, ``AUTO_ALPHA / 2 *
 #: sum(W**2)`` against the summed loss of its rows (``benchmarks/README.md``).
 AUTO_ALPHA = 3.5
+#: ``batch_size='auto'``: at most this many rows a batch, in batches of equal size.
+AUTO_BATCH_SIZE = 128
 
 
 def run(est, network, loss, data, *, validation, reporter, rng, previous, incremental):
@@ -72,7 +74,8 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         optimizer = _optimizer(est, previous if incremental else None, network.xp)
         plan = Plan(
             1 if incremental else est.epochs,
-            batch_size=est.batch_size,
+            batch_size=AUTO_BATCH_SIZE if est.batch_size == "auto" else est.batch_size,
+            equal_batches=est.batch_size == "auto",
             rng=rng if est.shuffle else None,
             penalty=penalty,
             schedule=SCHEDULES[est.lr_schedule](est.lr, est.power_t),

@@ -151,9 +151,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
         'gd' is plain gradient descent; 'momentum' is heavy-ball momentum, or
         Nesterov's with ``nesterov=True``; 'adam' is Adam; 'lbfgs' is SciPy's
         L-BFGS-B on the whole training set.
-    batch_size : int, default=128
-        Rows per gradient step (all of them when there are fewer); None uses all
-        rows at once (full batch), as the textbook does.
+    batch_size : int, 'auto' or None, default='auto'
+        Rows per gradient step (all of them when there are fewer), the last batch
+        of an epoch taking what remains, as in scikit-learn's MLPs. 'auto' splits
+        the rows into ``ceil(n_samples / 128)`` batches of equal size (within a
+        row), so that no step is taken on a small remainder. None uses all rows at
+        once (full batch), as the textbook does.
     shuffle : bool, default=True
         Whether to visit the rows in a new random order each epoch; it only matters
         with minibatches.
@@ -358,7 +361,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         random_state=None,
         verbose=0,
         solver="adam",
-        batch_size=128,
+        batch_size="auto",
         shuffle=True,
         momentum=0.9,
         nesterov=False,

@@ -41,6 +41,32 @@ def test_batches_are_the_rows_in_the_epochs_order(rng, shuffled):
         np.testing.assert_array_equal(batches.sample_weight, data.sample_weight[order])
 
 
+@pytest.mark.parametrize(
+    "n, size, equal, sizes",
+    [
+        (133, 128, False, [128, 5]),
+        (133, 128, True, [66, 67]),
+        (103, 25, True, [20, 21, 20, 21, 21]),
+        (100, 25, True, [25] * 4),
+        (5, 128, True, [5]),
+        (7, 1, True, [1] * 7),
+    ],
+)
+def test_equal_batches_split_the_rows_within_one_of_each_other(
+    rng, n, size, equal, sizes
+):
+    data = _data(rng, n)
+    batches = Batches(data, size, np.random.RandomState(0), equal=equal)
+    batches.start_epoch()
+    seen = list(batches)
+    assert [len(Y) for _, Y, _ in seen] == sizes
+    # Every row once, in the epoch's order.
+    np.testing.assert_array_equal(np.vstack([Y for _, Y, _ in seen]), batches.Y)
+    np.testing.assert_array_equal(
+        np.concatenate([w for _, _, w in seen]), batches.sample_weight
+    )
+
+
 def test_a_full_batch_is_the_data_itself(rng):
     data = _data(rng, weighted=False)
     batches = Batches(data, 500, np.random.RandomState(0))

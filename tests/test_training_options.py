@@ -13,6 +13,7 @@ from sklearn.metrics import recall_score
 from sklearn.preprocessing import StandardScaler
 from textbook_settings import textbook_classifier
 
+import skann._core.training
 import skann._engine
 from skann import ANNClassifier
 from skann._core.losses import LOSSES
@@ -24,6 +25,28 @@ from skann._core.penalty import L2Penalty
 def cancer():
     X, y = load_breast_cancer(return_X_y=True)
     return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize(
+    "batch_size, n, sizes",
+    [("auto", 133, [67, 66]), (128, 133, [128, 5]), ("auto", 300, [100] * 3),
+     (None, 133, [133])],
+)  # fmt: skip
+def test_auto_batches_are_of_equal_size_and_an_integer_is_mlps(
+    rng, monkeypatch, batch_size, n, sizes
+):
+    seen = []
+
+    class Recorded(skann._core.training.Batches):
+        def __iter__(self):
+            for X, Y, w in super().__iter__():
+                seen.append(len(Y))
+                yield X, Y, w
+
+    monkeypatch.setattr(skann._core.training, "Batches", Recorded)
+    X, y = rng.randn(n, 3), np.arange(n) % 2
+    ANNClassifier(4, batch_size=batch_size, epochs=2, tol=None).fit(X, y)
+    assert sorted(seen) == sorted(sizes * 2)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +278,9 @@ def test_a_plateau_keeps_the_lowest_epoch_only_if_the_last_is_worse_by_tol(
     # the last epoch is above the lowest, and the model is the lowest one's; at
     # tol=10 every epoch is within tol of the lowest, and the model is the last.
     X, y = cancer
-    settings = dict(hidden_size=64, solver="adam", lr=0.05, random_state=0)
+    settings = dict(
+        hidden_size=64, solver="adam", lr=0.05, batch_size=128, random_state=0
+    )
     clf = ANNClassifier(**settings, epochs=300, tol=tol, n_iter_no_change=15)
     clf.fit(X, y)
     best = int(np.argmin(clf.loss_curve_))

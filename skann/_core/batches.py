@@ -47,6 +47,9 @@ class Batches:
     batch_size : int or None
         Rows per step; the last batch may be smaller. ``None``, or at least the
         number of rows, makes one batch of every row.
+    equal : bool, default=False
+        Whether to make ``ceil(n_samples / batch_size)`` batches whose sizes differ
+        by at most one row, instead of full batches and a smaller remainder.
     rng : numpy.random.RandomState, default=None
         Draws each epoch's order of rows; ``None`` keeps the data's own order.
     xp : namespace, default=numpy
@@ -62,14 +65,22 @@ class Batches:
         Weights in the order of the current epoch.
     """
 
-    def __init__(self, data, batch_size=None, rng=None, xp=np):
+    def __init__(self, data, batch_size=None, rng=None, xp=np, equal=False):
         self.X = with_ones_column(data.X)
         self.data, self.xp = data, xp
         self.n_samples = n = data.X.shape[0]
-        size = n if batch_size is None else batch_size
-        starts = range(0, n, max(1, size))
-        # Stops within the rows: the standard leaves slices past the end unspecified.
-        self.slices = [slice(start, min(start + size, n)) for start in starts]
+        size = max(1, n if batch_size is None else min(batch_size, n))
+        count = -(-n // size)
+        if equal:
+            # A remainder of a few rows takes a step as long as the others on a far
+            # noisier gradient: 133 rows in 128 + 5 scored 0.86 on raw wine, 0.94
+            # in 67 + 66 (benchmarks/README.md).
+            stops = [n * (i + 1) // count for i in range(count)]
+        else:
+            # Stops within the rows: the standard leaves slices past the end
+            # unspecified.
+            stops = [min(size * (i + 1), n) for i in range(count)]
+        self.slices = [slice(a, b) for a, b in zip([0, *stops], stops)]
         self.shuffled = rng is not None and len(self.slices) > 1
         self._rng = rng
         self.order = None

@@ -30,6 +30,9 @@ class Plan:
         Largest number of epochs.
     batch_size : int or None
         Rows per step; ``None`` takes every row at once (full batch).
+    equal_batches : bool
+        Whether each epoch's batches are of equal size (within a row), rather than
+        of ``batch_size`` rows and a smaller remainder (see ``batches.py``).
     rng : numpy.random.RandomState or None
         Draws a new order of rows each epoch; ``None`` keeps the data's order.
     penalty : L2Penalty or None
@@ -60,6 +63,7 @@ class Plan:
 
     epochs: int
     batch_size: int = None
+    equal_batches: bool = False
     rng: object = None
     penalty: object = None
     schedule: object = None

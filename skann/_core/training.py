@@ -84,7 +84,7 @@ def train(network, loss, optimizer, data, plan):
     """
     xp = network.xp
     _check_namespace(optimizer, xp)
-    batches = Batches(data, plan.batch_size, plan.rng, xp)
+    batches = Batches(data, plan.batch_size, plan.rng, xp, plan.equal_batches)
     result = TrainingResult()
     if plan.validation is not None:
         result.validation_loss_curve, result.validation_scores = [], []
