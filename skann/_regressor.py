@@ -170,11 +170,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Decay of Adam's second-moment estimate, in [0, 1).
     epsilon : float, default=1e-8
         Adam's guard against division by zero.
-    lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'drop_once'}, \
+            default='drop_once'
         'invscaling' sets ``lr / (t + 1) ** power_t`` after each epoch, ``t`` being
         the samples seen; 'adaptive' divides the learning rate by 5 each time the
         monitored loss stops improving (see ``tol``), and stops once it is at or
-        below 1e-6. Not used by 'lbfgs'.
+        below 1e-6; 'drop_once' divides it by 5 the first time and stops the second
+        time, where 'constant' stops the first time. With ``tol=None`` there is no
+        plateau, and 'drop_once' keeps the rate. Not used by 'lbfgs'.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
     alpha : float or 'auto', default='auto'
@@ -368,7 +371,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        lr_schedule="constant",
+        lr_schedule="drop_once",
         power_t=0.5,
         alpha="auto",
         tol=1e-4,

@@ -7,7 +7,13 @@ from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
 from skann._core.plan import Dataset, Plan
-from skann._core.schedules import SCHEDULES, Adaptive, Constant, InvScaling
+from skann._core.schedules import (
+    SCHEDULES,
+    Adaptive,
+    Constant,
+    DropOnce,
+    InvScaling,
+)
 from skann._core.training import train
 
 
@@ -126,6 +132,7 @@ def test_registries_map_the_option_strings():
         "constant": Constant,
         "invscaling": InvScaling,
         "adaptive": Adaptive,
+        "drop_once": DropOnce,
     }
 
 
@@ -150,3 +157,12 @@ def test_adaptive_divides_by_five_until_1e_6():
         rates.append(opt.lr)
     assert rates == pytest.approx([2e-5, 4e-6, 8e-7])
     assert opt.lr == pytest.approx(8e-7)
+
+
+def test_drop_once_divides_by_five_on_the_first_plateau_and_stops_on_the_second():
+    opt = Adam(0.003)
+    schedule = DropOnce(0.003)
+    schedule.epoch_end(opt, 1000)
+    assert opt.lr == 0.003
+    assert schedule.plateau(opt) is True and opt.lr == pytest.approx(6e-4)
+    assert schedule.plateau(opt) is False and opt.lr == pytest.approx(6e-4)

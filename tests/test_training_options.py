@@ -279,8 +279,9 @@ def test_a_plateau_keeps_the_lowest_epoch_only_if_the_last_is_worse_by_tol(
     # tol=10 every epoch is within tol of the lowest, and the model is the last.
     X, y = cancer
     settings = dict(
-        hidden_size=64, solver="adam", lr=0.05, batch_size=128, random_state=0
-    )
+        hidden_size=64, solver="adam", lr=0.05, batch_size=128, random_state=0,
+        lr_schedule="constant",
+    )  # fmt: skip
     clf = ANNClassifier(**settings, epochs=300, tol=tol, n_iter_no_change=15)
     clf.fit(X, y)
     best = int(np.argmin(clf.loss_curve_))
@@ -293,6 +294,25 @@ def test_a_plateau_keeps_the_lowest_epoch_only_if_the_last_is_worse_by_tol(
     for coef, replayed, unkept in zip(clf.coefs_, replay.coefs_, not_kept.coefs_):
         np.testing.assert_array_equal(coef, replayed)
         assert not np.array_equal(coef, unkept)
+
+
+def test_drop_once_lowers_the_rate_on_the_first_plateau_and_stops_on_the_second(
+    cancer,
+):
+    X, y = cancer
+    settings = dict(hidden_size=16, lr=0.01, epochs=300, random_state=0)
+    constant = ANNClassifier(**settings, lr_schedule="constant").fit(X, y)
+    dropped = ANNClassifier(**settings, lr_schedule="drop_once").fit(X, y)
+    k = constant.n_iter_
+    assert k < 300
+    # The same run up to the first plateau, then on at a fifth of the rate.
+    assert dropped.loss_curve_[:k] == constant.loss_curve_
+    assert k < dropped.n_iter_ < 300
+    assert constant._optimizer_state_["lr"] == 0.01
+    assert dropped._optimizer_state_["lr"] == pytest.approx(0.002)
+    # No plateau without tol, so no drop.
+    unstopped = ANNClassifier(**{**settings, "epochs": 30}, tol=None).fit(X, y)
+    assert unstopped.n_iter_ == 30 and unstopped._optimizer_state_["lr"] == 0.01
 
 
 def test_without_early_stopping_validation_attributes_are_none(cancer):

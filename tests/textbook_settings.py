@@ -8,8 +8,9 @@ penalty, no stop) build their estimators here and state what they change.
 
 from skann import TEXTBOOK, ANNClassifier, ANNRegressor
 
-#: The former defaults: the textbook's settings, and MLPClassifier's plateau count.
-FORMER_DEFAULTS = {**TEXTBOOK, "n_iter_no_change": 10}
+#: The former defaults: the textbook's settings, and MLPClassifier's plateau count
+#: and constant learning rate.
+FORMER_DEFAULTS = {**TEXTBOOK, "n_iter_no_change": 10, "lr_schedule": "constant"}
 
 
 def textbook_classifier(hidden_size=4, **params):

@@ -1,4 +1,4 @@
-"""Learning-rate schedules, as scikit-learn's MLPClassifier defines them.
+"""Learning-rate schedules: scikit-learn's MLPClassifier's three, and one drop.
 
 A schedule owns the optimizer's ``lr`` between epochs: ``epoch_end`` may change it
 after every epoch, and ``plateau`` is asked what to do when the monitored loss has
@@ -54,5 +54,30 @@ class Adaptive(Constant):
         return True
 
 
+class DropOnce(Constant):
+    """Divide ``lr`` by 5 on the first plateau; stop on the second.
+
+    Adam's steps at a constant rate keep the weights moving about the minimum;
+    a last stretch at a fifth of the rate settles them. At the defaults this
+    raised the accuracy on raw breast cancer from 0.929 to 0.941, raw wine from
+    0.942 to 0.951 and 100 000 x 20 from 0.9881 to 0.9895, the mean of four
+    draws each, for about a quarter more epochs (``benchmarks/README.md``).
+    """
+
+    name = "drop_once"
+
+    def __init__(self, lr, power_t=0.5):
+        super().__init__(lr)
+        self.dropped = False
+
+    def plateau(self, optimizer):
+        """Lower the learning rate the first time; return False after that."""
+        if self.dropped:
+            return False
+        optimizer.lr /= ADAPTIVE_DIVISOR
+        self.dropped = True
+        return True
+
+
 #: Schedules by their public option string.
-SCHEDULES = {cls.name: cls for cls in (Constant, InvScaling, Adaptive)}
+SCHEDULES = {cls.name: cls for cls in (Constant, InvScaling, Adaptive, DropOnce)}
