@@ -88,9 +88,11 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     small and large, dense and sparse data sets (``benchmarks/README.md`` in the
     source tree): one hidden layer of 100 ReLU units, He's initial weights scaled
     to the inputs (``init_scale='data'``), Adam at ``lr=0.003`` on shuffled
-    minibatches of 128 rows, the L2 penalty ``alpha='auto'`` (which weighs less as
-    the data grow), and at most 400 epochs, ending once the training loss has not
-    improved by ``tol=1e-4`` for 20 epochs.
+    minibatches of one size of at most 128 rows, the L2 penalty ``alpha='auto'``
+    (which weighs less as the data grow), and at most 400 epochs. The first time
+    the training loss has not improved by ``tol=1e-4`` for 10 epochs, the learning
+    rate drops to a fifth (``lr_schedule='drop_once'``); the second time, training
+    ends.
 
     The textbook's network is one argument away: ``ANNClassifier(**TEXTBOOK)``
     (:data:`skann.TEXTBOOK`) trains one hidden layer of 4 ReLU units from weights
@@ -180,9 +182,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         way the model keeps the last epoch's weights, unless that epoch's loss is
         above the lowest by more than ``tol``: then those of the epoch of lowest
         loss. For 'lbfgs' it is the gradient tolerance.
-    n_iter_no_change : int or np.inf, default=20
-        Training stops (or, under the 'adaptive' schedule, lowers the learning
-        rate) at the ``n_iter_no_change + 1``-th epoch in a row without
+    n_iter_no_change : int or np.inf, default=10
+        Training stops (or, under the 'adaptive' and 'drop_once' schedules, lowers
+        the learning rate) at the ``n_iter_no_change + 1``-th epoch in a row without
         improvement, as in MLPClassifier; ``np.inf`` never stops on a plateau.
         ``fit`` counts afresh each call, ``partial_fit`` not at all.
     early_stopping : bool, default=False
@@ -355,7 +357,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         power_t=0.5,
         alpha="auto",
         tol=1e-4,
-        n_iter_no_change=20,
+        n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
         class_weight=None,

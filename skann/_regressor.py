@@ -111,9 +111,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
     solvers, options and defaults are those of :class:`ANNClassifier`, the
     defaults measured against MLPRegressor as well: one hidden layer of 100 ReLU
     units, He's initial weights scaled to the inputs (``init_scale='data'``), Adam
-    at ``lr=0.003`` on shuffled minibatches of 128 rows, the L2 penalty
-    ``alpha='auto'`` (which weighs less as the data grow), and at most 400 epochs,
-    ending once the training loss has not improved by ``tol=1e-4`` for 20 epochs.
+    at ``lr=0.003`` on shuffled minibatches of one size of at most 128 rows, the
+    L2 penalty ``alpha='auto'`` (which weighs less as the data grow), and at most
+    400 epochs. The first time the training loss has not improved by ``tol=1e-4``
+    for 10 epochs, the learning rate drops to a fifth
+    (``lr_schedule='drop_once'``); the second time, training ends.
     Momentum, L-BFGS, schedules, early stopping, ``warm_start`` and
     ``partial_fit`` on request; ``ANNRegressor(**TEXTBOOK)``
     (:data:`skann.TEXTBOOK`) trains with the textbook's settings. The output
@@ -199,9 +201,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         way the model keeps the last epoch's weights, unless that epoch's loss is
         above the lowest by more than ``tol``: then those of the epoch of lowest
         loss. For 'lbfgs' it is the gradient tolerance.
-    n_iter_no_change : int or np.inf, default=20
-        Training stops (or, under the 'adaptive' schedule, lowers the learning
-        rate) at the ``n_iter_no_change + 1``-th epoch in a row without
+    n_iter_no_change : int or np.inf, default=10
+        Training stops (or, under the 'adaptive' and 'drop_once' schedules, lowers
+        the learning rate) at the ``n_iter_no_change + 1``-th epoch in a row without
         improvement, as in MLPRegressor; ``np.inf`` never stops on a plateau.
         ``fit`` counts afresh each call, ``partial_fit`` not at all.
     early_stopping : bool, default=False
@@ -375,7 +377,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         power_t=0.5,
         alpha="auto",
         tol=1e-4,
-        n_iter_no_change=20,
+        n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,

@@ -78,6 +78,7 @@ def representative_fits():
         (dict(epochs=10, solver="lbfgs", alpha=0.01), y),
         (dict(epochs=5, lr_schedule="invscaling", activation="tanh"), y),
         (dict(epochs=30, lr_schedule="adaptive", tol=1.0, activation="logistic"), y),
+        (dict(epochs=30, lr_schedule="drop_once", tol=1.0, n_iter_no_change=2), y),
         (dict(epochs=20, early_stopping=True, tol=0.0, n_iter_no_change=2), y),
         (dict(epochs=5, activation="identity", alpha=0.5, batch_size=50), binary),
     ]
