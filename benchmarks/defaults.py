@@ -46,7 +46,7 @@ from sklearn.preprocessing import StandardScaler
 from skann import ANNClassifier, ANNRegressor, from_mlp
 
 #: The candidates tried, by name (see README.md); "defaults" is the estimators' own,
-#: "auto-penalty-128" for both. Each starts from MLPClassifier's defaults in skann's
+#: "drop-once-10" for both. Each starts from MLPClassifier's defaults in skann's
 #: words (``from_mlp``).
 MLP_LIKE = {
     name: value
@@ -76,6 +76,10 @@ CANDIDATES = {
         "batch_size": 128, "lr": 3e-3,
     },
 }  # fmt: skip
+CANDIDATES["equal-batches"] = {**CANDIDATES["auto-penalty-128"], "batch_size": "auto"}
+CANDIDATES["constant-10"] = {**CANDIDATES["equal-batches"], "n_iter_no_change": 10}
+CANDIDATES["drop-once-20"] = {**CANDIDATES["equal-batches"], "lr_schedule": "drop_once"}
+CANDIDATES["drop-once-10"] = {**CANDIDATES["drop-once-20"], "n_iter_no_change": 10}
 
 
 def text_documents(n_docs=4000, n_classes=4, vocabulary=3000, seed=0):
