@@ -369,12 +369,12 @@ def attributes(weights, result, optimizer, solver, previous):
     }
     if validated:
         fitted.update(_validation_attributes(result, previous))
-    elif previous is None:
-        fitted.update(
-            validation_loss_curve_=None,
-            validation_scores_=None,
-            best_validation_score_=None,
-        )
+    else:
+        # The curves span every continued fit that held data out; the best score
+        # is the last fit's, and this one held none out.
+        fitted["best_validation_score_"] = None
+        if previous is None:
+            fitted.update(validation_loss_curve_=None, validation_scores_=None)
     return fitted
 
 

@@ -448,3 +448,17 @@ def test_ctrl_c_keeps_the_last_completed_epoch(cancer, monkeypatch):
     replay = textbook_classifier(8, epochs=4, batch_size=50, random_state=0).fit(X, y)
     np.testing.assert_array_equal(clf.coefs_[0], replay.coefs_[0])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_warm_fit_without_early_stopping_has_no_best_validation_score(cancer):
+    X, y = cancer
+    clf = textbook_classifier(epochs=5, early_stopping=True, random_state=0)
+    clf.fit(X, y)
+    scores = clf.validation_scores_
+    assert clf.best_validation_score_ is not None
+    clf.set_params(warm_start=True, early_stopping=False).fit(X, y)
+    assert clf.best_validation_score_ is None
+    # The curves still span the fits that held data out.
+    assert clf.validation_scores_ == scores
+    clf.partial_fit(X, y)
+    assert clf.best_validation_score_ is None
