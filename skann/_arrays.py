@@ -133,11 +133,25 @@ class Home:
 NUMPY = Home()
 
 
+def detached(a):
+    """``a`` without the autograd graph of a tensor that requires grad.
+
+    skann computes its own gradients: a PyTorch input that requires grad would
+    have every operation of a fit recorded for nothing (its memory growing with
+    each epoch) and make fitted arrays that neither pickle nor convert to NumPy.
+    Everything else is returned as it is.
+    """
+    if getattr(a, "requires_grad", False) is True:
+        return a.detach()
+    return a
+
+
 def host(a):
     """``a`` as a NumPy array on the host; NumPy arrays, sparse ones, None and
     array-likes as they are."""
     if a is None or isinstance(a, np.ndarray) or sp.issparse(a):
         return a
+    a = detached(a)
     home = Home.of(a)
     if home.xp is np:
         return a

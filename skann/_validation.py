@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._arrays import Home
+from ._arrays import Home, detached
 from ._core.namespaces import from_numpy, take_rows
 from ._core.plan import Dataset
 
@@ -93,12 +93,30 @@ def _refuse_other_sparse(X, owner):
         )
 
 
+def _values_of(a):
+    """The array ``a`` of another namespace as a plain array: detached from an
+    autograd graph, and refused if complex.
+
+    scikit-learn refuses complex NumPy arrays, but not a complex PyTorch tensor,
+    whose imaginary part would be dropped on the way to a float dtype.
+    """
+    if a is None or isinstance(a, np.ndarray) or sp.issparse(a):
+        return a
+    a = detached(a)
+    xp = Home.of(a).xp
+    if xp is not np and xp.isdtype(a.dtype, "complex floating"):
+        # scikit-learn's message for a complex NumPy array.
+        raise ValueError(f"Complex data not supported\n{a}\n")
+    return a
+
+
 def training_data(estimator, X, y, reset):
     """Validated ``X`` (dense, or CSR) and ``y`` for ``fit`` or ``partial_fit``.
 
     With ``reset``, ``estimator`` records the features of ``X``
     (``n_features_in_``, ``feature_names_in_``); otherwise ``X`` must match them.
     """
+    X, y = _values_of(X), _values_of(y)
     _refuse_dates(X, type(estimator).__name__)
     _refuse_other_sparse(X, type(estimator).__name__)
     # CSC and every other sparse format become CSR once: batches take rows.
@@ -120,6 +138,7 @@ def prediction_data(estimator, X, home):
     """
     if _plain_rows(estimator, X):
         return X
+    X = _values_of(X)
     _refuse_dates(X, type(estimator).__name__)
     _refuse_other_sparse(X, type(estimator).__name__)
     return _validate_quietly(
@@ -183,6 +202,7 @@ def sample_weights(X, sample_weight, target_weights, home):
     what : str
         What the weights are, for messages.
     """
+    sample_weight = _values_of(sample_weight)
     given = sample_weight is not None
     widest = home.widest_float
     if given:

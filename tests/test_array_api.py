@@ -6,7 +6,9 @@ the loss curves agree to 1e-9, in float32 to float32's precision, and every fitt
 array and prediction lives where X does.
 """
 
+import copy
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -357,3 +359,41 @@ def test_a_fit_continued_on_another_namespace_moves_the_model_there(space, dispa
     est.fit(space.asarray(X), space.asarray(y))
     _assert_same_fit(est, ref, space)
     assert_lives_in(est.y_mean_, space)
+
+
+@pytest.mark.parametrize("dispatched", [True, False])
+def test_tensors_that_require_grad_train_as_plain_ones(dispatched):
+    # No autograd graph is recorded: the fitted arrays and the predictions
+    # require no grad, and the model pickles and copies.
+    torch = pytest.importorskip("torch")
+    X, y = make_data("regression")
+    w = np.linspace(0.5, 2.0, len(X))
+    plain = [torch.asarray(a) for a in (X, y, w)]
+    graded = [torch.asarray(a).requires_grad_() for a in (X, y, w)]
+    with sklearn.config_context(array_api_dispatch=dispatched):
+        ref = ANNRegressor(**BASE).fit(plain[0], plain[1], sample_weight=plain[2])
+        est = ANNRegressor(**BASE).fit(*graded[:2], sample_weight=graded[2])
+        predicted = est.predict(graded[0])
+        expected = to_host(ref.predict(plain[0]))
+        np.testing.assert_array_equal(to_host(predicted), expected)
+    assert est.loss_curve_ == ref.loss_curve_
+    for a in (*est.coefs_, *est.intercepts_, est.y_mean_, predicted):
+        assert not getattr(a, "requires_grad", False)
+    pickle.loads(pickle.dumps(est))
+    copy.deepcopy(est)
+
+
+@pytest.mark.parametrize("where", ["X", "y", "sample_weight", "predict"])
+def test_complex_tensors_are_refused_as_complex_numpy_arrays_are(dispatch, where):
+    torch = pytest.importorskip("torch")
+    X, y = make_data("regression")
+    data = {"X": X, "y": y, "sample_weight": np.ones(len(X))}
+    given = {k: torch.asarray(v) for k, v in data.items()}
+    if where == "predict":
+        est = ANNRegressor(**BASE).fit(given["X"], given["y"])
+        with pytest.raises(ValueError, match="Complex data not supported"):
+            est.predict(given["X"] + 1j)
+        return
+    given[where] = given[where] + 1j
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        ANNRegressor(**BASE).fit(**given)
