@@ -126,6 +126,26 @@ def test_state_round_trip_resumes_the_same_path(rng, name):
     np.testing.assert_array_equal(resumed, straight)
 
 
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_set_state_takes_copies_that_the_updates_leave_alone(rng, name):
+    # A fitted model's saved state must outlive a call that resumed from it and
+    # failed: the updates change the optimizer's arrays in place, never the saved.
+    first = OPTIMIZERS[name](0.01)
+    for g in _steps(rng, 2):
+        first.update(rng.randn(6), g)
+    saved = first.get_state()
+    before = {k: np.copy(v) for k, v in saved.items()}
+    second = OPTIMIZERS[name](0.01)
+    second.set_state(saved)
+    for g in _steps(rng, 3):
+        second.update(rng.randn(6), g)
+    for key, value in saved.items():
+        np.testing.assert_array_equal(value, before[key])
+    assert not all(
+        np.array_equal(value, before[key]) for key, value in second.get_state().items()
+    )
+
+
 def test_registries_map_the_option_strings():
     assert OPTIMIZERS == {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
     assert SCHEDULES == {

@@ -6,12 +6,16 @@ are in place, with the in-place operators of the Array API standard, in whatever
 namespace the vectors live. An optimizer holds only its own state (learning rate,
 velocity, moments); it never prints and never decides when training stops. Its state
 can be read and restored (``get_state`` / ``set_state``), so that training can resume
-where it stopped.
+where it stopped. ``set_state`` takes copies: the updates change the optimizer's
+arrays in place, and a fitted model's saved state must stay as it was, whatever
+becomes of the training that resumed from it.
 
 Adding an optimizer is one subclass of :class:`GradientDescent` with its own
 ``update``, one entry in ``OPTIMIZERS``, and its name in the estimator's ``solver``
 options.
 """
+
+import numpy as np
 
 from .namespaces import namespace
 
@@ -39,11 +43,21 @@ class GradientDescent:
         params -= self.lr * grads
 
     def get_state(self):
-        """Return the state needed to resume, as a dict of arrays and numbers."""
+        """Return the state needed to resume, as a dict of arrays and numbers.
+
+        The arrays are the optimizer's own, which the next update changes.
+        """
         return {}
 
     def set_state(self, state):
-        """Restore a state returned by :meth:`get_state`."""
+        """Restore a state returned by :meth:`get_state`, copying its arrays."""
+
+    def _copy(self, a):
+        """A copy of the state array ``a``, or None for None."""
+        if a is None:
+            return None
+        # NumPy before 2.0 has no copy argument to asarray.
+        return a.copy() if self.xp is np else self.xp.asarray(a, copy=True)
 
 
 class Momentum(GradientDescent):
@@ -89,8 +103,8 @@ class Momentum(GradientDescent):
         return {"velocity": self.velocity}
 
     def set_state(self, state):
-        """Restore the velocity returned by :meth:`get_state`."""
-        self.velocity = state.get("velocity")
+        """Restore a copy of the velocity returned by :meth:`get_state`."""
+        self.velocity = self._copy(state.get("velocity"))
 
 
 class Adam(GradientDescent):
@@ -141,10 +155,10 @@ class Adam(GradientDescent):
         return {"t": self.t, "m": self.m, "s": self.s}
 
     def set_state(self, state):
-        """Restore the state returned by :meth:`get_state`."""
+        """Restore a copy of the state returned by :meth:`get_state`."""
         self.t = state.get("t", 0)
-        self.m = state.get("m")
-        self.s = state.get("s")
+        self.m = self._copy(state.get("m"))
+        self.s = self._copy(state.get("s"))
 
 
 #: First-order optimizers by their public option string ('lbfgs' is in lbfgs.py).
