@@ -397,3 +397,14 @@ def test_complex_tensors_are_refused_as_complex_numpy_arrays_are(dispatch, where
     given[where] = given[where] + 1j
     with pytest.raises(ValueError, match="Complex data not supported"):
         ANNRegressor(**BASE).fit(**given)
+
+
+def test_a_zero_weight_row_of_huge_values_trains_as_with_numpy(space):
+    # Its squares overflow in the inputs' share of the penalty.
+    X, y = make_data()
+    X[0] = 1e160 if space.np_dtype is np.float64 else 1e25
+    w = np.ones(len(X))
+    w[0] = 0.0
+    settings = BASE | dict(alpha="auto")
+    ref, est, _ = _fit_both(lambda: ANNClassifier(**settings), space, X, y, w)
+    _assert_same_fit(est, ref, space)

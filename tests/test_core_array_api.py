@@ -341,3 +341,15 @@ def test_losses_agree_with_numpys(space, name, weighted):
         [loss.loss(Y, P, w), loss.loss(Y, P * 0.5, w)],
         rtol=rtol,
     )
+
+
+def test_a_zero_weight_row_of_huge_values_adds_nothing_to_the_inputs_share(space):
+    # The row's squares overflow: times its zero weight they must count for
+    # nothing, as with NumPy, not make NaN.
+    big = 1e200 if space.np_dtype is np.float64 else 1e30
+    X = np.array([[big, 0.5], [0.1, -0.2], [0.3, 4.0]], dtype=space.np_dtype)
+    w = np.array([0.0, 1.0, 3.0], dtype=space.np_dtype)
+    expected = input_weights(X, w)
+    got = input_weights(space.asarray(X), space.asarray(w), space.xp)
+    np.testing.assert_allclose(_numpy(got), expected, rtol=tolerance(space))
+    np.testing.assert_allclose(expected, [(0.01 + 0.27) / 4, 1.0], rtol=1e-6)

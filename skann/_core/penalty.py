@@ -91,7 +91,9 @@ def input_weights(X, sample_weight=None, xp=None, chunk=2**16):
     xp = namespace(xp)
     w = sample_weight
     if xp is not np:
-        squares = X * X if w is None else X * X * xp.reshape(w, (-1, 1))
+        # Weighted before squared, as NumPy's: a zero weight times a square that
+        # overflows would be NaN, where the row should count for nothing.
+        squares = X * X if w is None else X * xp.reshape(w, (-1, 1)) * X
         total = X.shape[0] if w is None else xp.sum(w)
         return xp.clip(xp.sum(squares, axis=0) / total, max=1.0)
     with np.errstate(over="ignore"):
