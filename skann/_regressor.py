@@ -53,7 +53,12 @@ def _target_stats(Y, sample_weight):
     # An average of equal values may miss them by a rounding; the value itself
     # standardises them to exact zeros.
     mean = np.where(constant, weighted[0], mean)
-    return mean * unit, np.where(constant, 1.0, std * unit)
+    std = std * unit
+    # A spread below the smallest normal float (subnormal targets, 5e-324 say) is
+    # all rounding, and dividing by it overflows: such a column counts as
+    # constant, as StandardScaler counts a variance within rounding of zero.
+    flat = constant | (std < np.finfo(np.float64).tiny)
+    return mean * unit, np.where(flat, 1.0, std)
 
 
 def _standardise(Y, mean, scale):
@@ -506,12 +511,13 @@ class ANNRegressor(RegressorMixin, BaseANN):
         if not np.isfinite(Z).all():
             # The targets of a new fit standardise to at most sqrt(n_samples):
             # only a continued fit's, far from those of the first, get here.
+            wider = ", or pass X as float64" if np.dtype(dtype) != np.float64 else ""
             raise ValueError(
                 f"y holds values too large for X's dtype {np.dtype(dtype).name} "
                 "once standardised with the mean and standard deviation of the "
                 f"targets the model was first fitted on "
                 f"({_stats_words(mean, scale)}). Fit a new model "
-                "(warm_start=False) on these targets, or pass X as float64."
+                f"(warm_start=False) on these targets{wider}."
             )
         return Z
 

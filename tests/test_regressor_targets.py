@@ -330,3 +330,37 @@ def test_a_saved_model_with_bad_target_scaling_is_refused(raw_scale, attribute, 
     setattr(reg, attribute, value)
     with pytest.raises(ValueError, match=f"inconsistent: {attribute}"):
         pickle.loads(pickle.dumps(reg))
+
+
+@pytest.mark.parametrize("values", [(0.0, 5e-324), (5e-324, 1e-323), (1e-320, 3e-320)])
+def test_subnormal_targets_train_as_a_constant_without_numpy_warnings(rng, values):
+    # Their spread is below the smallest normal float: dividing by it would
+    # overflow, so they standardise as a constant target does, divided by 1.
+    X, y = rng.randn(20, 3), np.tile(values, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = adam(epochs=3).fit(X, y)
+    assert reg.y_scale_ == [1.0]
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_a_target_constant_on_its_weighted_rows_standardises_to_zeros(rng):
+    # Rows of zero weight count in neither its mean nor its constancy, however
+    # far off they are; the mean is the value itself, not an average near it.
+    X = rng.randn(35, 3)
+    y = np.r_[np.full(30, 0.1), np.full(5, 1e100)]
+    w = np.r_[rng.uniform(0.5, 2.0, 30), np.zeros(5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = adam(epochs=3).fit(X, y, sample_weight=w)
+    assert reg.y_mean_ == [0.1] and reg.y_scale_ == [1.0]
+
+
+def test_targets_far_from_the_first_fits_in_float64_are_refused_without_advice_of_it(
+    raw_scale,
+):
+    X, y, _, _ = raw_scale
+    reg = adam(warm_start=True, epochs=3).fit(X, y * 1e-300)
+    with pytest.raises(ValueError, match="once standardised with the mean") as error:
+        reg.fit(X, y * 1e300)
+    assert "float64." not in str(error.value)
