@@ -1,9 +1,10 @@
 """From scikit-learn's MLPClassifier and MLPRegressor to skann.
 
 skann takes most parameter names from the MLPs. Five differ (:data:`RENAMED`), two
-values need translating (``solver='sgd'``, ``batch_size='auto'``), and two MLP
-settings have no counterpart (``max_fun`` of L-BFGS, ``loss='poisson'``). Each skann
-parameter is computed from the MLP parameters it depends on by one :class:`_Rule`;
+values need translating (``solver='sgd'``, ``batch_size='auto'``), and three MLP
+settings have no counterpart (``max_fun`` of L-BFGS, ``loss='poisson'``, a network
+without hidden layers). Each skann parameter is computed from the MLP parameters it
+depends on by one :class:`_Rule`;
 the public functions apply the rules to a whole estimator (:func:`from_mlp`), to a
 ``set_params`` dict (:func:`mlp_params`) or to a search's grid
 (:func:`mlp_param_grid`).
@@ -72,7 +73,15 @@ def _hidden_size(context):
     sizes = context["hidden_layer_sizes"]
     if isinstance(sizes, Integral):
         return int(sizes)
-    return tuple(int(s) if isinstance(s, Integral) else s for s in sizes)
+    sizes = tuple(int(s) if isinstance(s, Integral) else s for s in sizes)
+    if not sizes:
+        raise ValueError(
+            f"hidden_layer_sizes={context['hidden_layer_sizes']!r} has no skann "
+            "equivalent: a skann network has at least one hidden layer. Without "
+            "one, the MLP is a linear model: LogisticRegression (for "
+            "MLPClassifier) or Ridge (for MLPRegressor) fits it."
+        )
+    return sizes
 
 
 def _solver(context):
@@ -347,7 +356,8 @@ def from_mlp(estimator):
         If ``estimator`` is not an MLPClassifier or MLPRegressor.
     ValueError
         If it uses what skann has not: ``max_fun`` other than 15000 with
-        ``solver='lbfgs'``, or ``loss='poisson'``.
+        ``solver='lbfgs'``, ``loss='poisson'``, or no hidden layer
+        (``hidden_layer_sizes=()``).
 
     See Also
     --------

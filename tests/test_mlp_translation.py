@@ -135,6 +135,19 @@ def test_what_skann_lacks_is_refused():
         mlp_params({"loss": "squared_error"})
 
 
+@pytest.mark.parametrize("sizes", [(), []])
+@pytest.mark.parametrize("mlp_class", MLPS)
+def test_an_mlp_without_hidden_layers_is_refused_with_the_reason(mlp_class, sizes):
+    # MLP trains it, a linear model; skann's network needs a hidden layer.
+    match = r"hidden_layer_sizes=(\(\)|\[\]) has no skann equivalent.*at least one"
+    with pytest.raises(ValueError, match=match):
+        from_mlp(mlp_class(hidden_layer_sizes=sizes))
+    with pytest.raises(ValueError, match=match):
+        mlp_params({"hidden_layer_sizes": sizes})
+    with pytest.raises(ValueError, match=match):
+        mlp_param_grid({"hidden_layer_sizes": [(5,), sizes]})
+
+
 def test_from_mlp_copies_rather_than_shares():
     state = np.random.RandomState(0)
     ann = from_mlp(MLPClassifier(random_state=state))
@@ -304,7 +317,7 @@ def test_other_unknown_names_keep_the_usual_errors():
     with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
         ANNClassifier(foo=1)
     clf = ANNClassifier(3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no parameter 'max_iter': use 'epochs'"):
         clf.set_params(hidden_size=5, max_iter=5)
     assert clf.hidden_size == 3  # nothing set before the refusal
 
