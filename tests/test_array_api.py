@@ -212,13 +212,24 @@ def test_warm_start_and_partial_fit_continue_as_with_numpy(space, dispatch):
         assert_lives_in(partial._optimizer_state_[key], space, space.dtype)
 
 
-def test_predictions_run_a_chunk_of_rows_at_a_time(space, dispatch):
+def test_predictions_run_a_chunk_of_rows_at_a_time(space, dispatch, monkeypatch):
     X, y = make_data()
     est = ANNClassifier(**BASE).fit(space.asarray(X), space.asarray(y))
     whole = to_host(est.predict_proba(space.asarray(X)))
-    with sklearn.config_context(working_memory=1e-4):  # a few rows a chunk
-        assert est._fitted_model.network.rows_per_chunk(1e-4 * 2**20) < 10
+    network = est._fitted_model.network
+    rows, forward = [], network.forward
+
+    def counted(X_rows, *args, **kwargs):
+        rows.append(X_rows.shape[0])
+        return forward(X_rows, *args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", counted)
+    with sklearn.config_context(working_memory=1e-3):  # a few rows a chunk
         chunked = to_host(est.predict_proba(space.asarray(X)))
+    # Each chunk's activations (6, 5 and 3 units) fit in the working memory.
+    itemsize = np.dtype(space.np_dtype).itemsize
+    assert sum(rows) == len(X) and len(rows) > 1
+    assert max(rows) * (6 + 5 + 3) * itemsize <= 1e-3 * 2**20
     # Products of fewer rows may round in another order.
     np.testing.assert_allclose(
         chunked, whole, rtol=1e-12 if space.np_dtype is np.float64 else 1e-6

@@ -168,7 +168,7 @@ def test_bad_data_raises_and_leaves_the_fitted_model_unchanged(X, y, match):
 
 def test_failed_first_fit_leaves_the_estimator_unfitted():
     clf = textbook_classifier(epochs=5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="number of classes has to be greater"):
         clf.fit([[0.0, 1.0], [1.0, 1.0]], [1, 1])
     assert not hasattr(clf, "n_features_in_")
     with pytest.raises(NotFittedError):
@@ -190,6 +190,27 @@ def test_wrong_feature_count_at_predict():
         clf.predict([[0, 0, 0]])
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_an_array_after_a_fit_on_a_dataframe_warns_as_in_scikit_learn(rng):
+    # A float64 array of the fitted width takes no shortcut past this warning.
+    pd = pytest.importorskip("pandas")
+    X, y = rng.randn(30, 3), rng.randint(0, 2, 30)
+    clf = textbook_classifier(epochs=5, random_state=0)
+    clf.fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    match = "X does not have valid feature names, but ANNClassifier was fitted with"
+    with pytest.warns(UserWarning, match=match):
+        clf.predict(X)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_predicting_no_rows_is_refused_as_in_scikit_learn(rng):
+    X, y = rng.randn(30, 3), rng.randint(0, 2, 30)
+    clf = textbook_classifier(epochs=5, random_state=0).fit(X, y)
+    for method in (clf.predict, clf.predict_proba):
+        with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\)"):
+            method(np.empty((0, 3)))
+
+
 def test_extreme_inputs_give_finite_probabilities_or_a_clear_error(cancer):
     X, y = cancer
     clf = make_pipeline(textbook_classifier(16, epochs=50, random_state=0))
@@ -205,16 +226,27 @@ def test_extreme_inputs_give_finite_probabilities_or_a_clear_error(cancer):
                 assert np.isfinite(proba).all()
 
 
-def test_predict_in_chunks_matches_one_pass(rng):
+def test_predict_in_chunks_matches_one_pass(rng, monkeypatch):
     from sklearn import config_context
 
     X = rng.randn(500, 4)
     y = rng.randint(0, 3, 500)
     clf = textbook_classifier(16, epochs=20, random_state=0).fit(X, y)
     whole = clf.predict_proba(X)
+    network = clf._fitted_model.network
+    rows, forward = [], network.forward
+
+    def counted(X_rows, *args, **kwargs):
+        rows.append(X_rows.shape[0])
+        return forward(X_rows, *args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", counted)
     with config_context(working_memory=0.001):  # about 1 kB: chunks of a few rows
         chunked = clf.predict_proba(X)
     np.testing.assert_allclose(chunked, whole, rtol=1e-12)
+    # Each chunk's activations (16 hidden and 3 output units) fit in 1 kB.
+    assert sum(rows) == 500 and len(rows) > 1
+    assert max(rows) * (16 + 3) * 8 <= 0.001 * 2**20
 
 
 def test_pipeline_grid_search_and_cross_val_on_breast_cancer(cancer):
