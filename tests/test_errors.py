@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
 from textbook_settings import textbook_classifier
 
 import skann._memory
 from skann import ANNClassifier, ANNRegressor
 from skann._core.network import Network
+from skann._core.plan import Dataset
+from skann._validation import split_validation
 
 
 @pytest.fixture
@@ -117,6 +120,23 @@ def test_early_stopping_with_a_class_of_one_row_names_it(fitted, data):
     fitted.set_params(early_stopping=True, validation_fraction=0.2)
     match = r"early_stopping=True splits the rows by class.* classes \[2\] have 1"
     assert_fails_unchanged(fitted, ValueError, match, X, y)
+
+
+@pytest.mark.parametrize("part", ["training", "validation"])
+def test_a_validation_split_with_a_part_of_zero_weight_is_refused(rng, part):
+    # The rows drawn as split_validation draws them; weight only in the other part.
+    X, Y = rng.randn(20, 2), rng.randn(20, 1)
+    drawn = dict(
+        zip(
+            ["training", "validation"],
+            train_test_split(np.arange(20), test_size=0.25, random_state=0),
+        )
+    )
+    w = np.ones(20)
+    w[drawn[part]] = 0.0
+    match = f"drew a {part} set whose sample weights sum to zero"
+    with pytest.raises(ValueError, match=match):
+        split_validation(Dataset(X, Y, w), None, np.random.RandomState(0), 0.25)
 
 
 def test_early_stopping_with_multilabel_targets_names_validation_fraction(rng, fitted):
