@@ -179,6 +179,15 @@ def test_adaptive_divides_by_five_until_1e_6():
     assert opt.lr == pytest.approx(8e-7)
 
 
+def test_adaptive_stops_at_1e_6_itself_as_mlp_does():
+    # MLP stops once the rate is at or below 1e-6, not only below it.
+    opt = GradientDescent(1e-6)
+    assert Adaptive(1e-6).plateau(opt) is False and opt.lr == 1e-6
+    opt = GradientDescent(1.0001e-6)
+    assert Adaptive(1.0001e-6).plateau(opt) is True
+    assert opt.lr == pytest.approx(1.0001e-6 / 5)
+
+
 def test_drop_once_divides_by_five_on_the_first_plateau_and_stops_on_the_second():
     opt = Adam(0.003)
     schedule = DropOnce(0.003)
