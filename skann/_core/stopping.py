@@ -137,7 +137,8 @@ class Plateau:
     Parameters
     ----------
     tol : float
-        An epoch improves when its loss is below the best so far minus ``tol``.
+        An epoch improves when its loss is at most the best so far minus ``tol``;
+        one above that counts toward a plateau, as in MLPClassifier.
     n_iter_no_change : int or float
         A plateau is more than this many epochs in a row without improvement,
         counted as scikit-learn's MLPClassifier counts them; ``np.inf`` never
