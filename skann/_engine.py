@@ -12,10 +12,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
+from ._core.namespaces import all_finite, take_rows
 from ._core.objective import total_weight
 from ._core.optimizers import OPTIMIZERS
 from ._core.penalty import L2Penalty, input_weights
-from ._core.plan import Plan
+from ._core.plan import Dataset, Plan
 from ._core.schedules import SCHEDULES
 from ._core.stopping import Plateau, diverged
 from ._core.training import train
@@ -47,7 +48,8 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         The fitted estimator this call continues, if any.
     incremental : bool
         Whether this is a call of ``partial_fit``: one epoch that resumes the
-        optimizer and the loss curve, with no plateau rule and no check after.
+        optimizer and the loss curve, with no plateau rule, and after it only
+        the check that the outputs on its rows are finite.
 
     Returns
     -------
@@ -74,7 +76,7 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         optimizer = _optimizer(est, previous if incremental else None, network.xp)
         plan = Plan(
             1 if incremental else est.epochs,
-            batch_size=AUTO_BATCH_SIZE if est.batch_size == "auto" else est.batch_size,
+            batch_size=_batch_size(est),
             equal_batches=est.batch_size == "auto",
             rng=rng if est.shuffle else None,
             penalty=penalty,
@@ -84,13 +86,11 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
             on_epoch=reporter.epoch_end if reporter.active else None,
             report=printer,
             t=previous.t_ if previous is not None else 0,
-            history=previous.loss_curve_ if incremental and previous else (),
             baseline_words=est._baseline_words,
         )
         result = train(network, loss, optimizer, data, plan)
-    # One call of partial_fit sees one chunk of the data, whose loss and
-    # activations say little about the model; fit sees all of it.
-    found = [] if incremental else _diagnose(est, network, loss, data, result, penalty)
+        _check_optimizer_state(est, optimizer, result, network.xp)
+    found = _diagnose(est, network, loss, data, result, penalty, incremental)
     return result, optimizer, found
 
 
@@ -133,6 +133,33 @@ def _optimizer(est, previous, xp):
     return optimizer
 
 
+def _check_optimizer_state(est, optimizer, result, xp):
+    """Raise the ``DivergenceError`` of training where the optimizer's velocity
+    or moments stopped being finite (Adam's squared gradients overflow first):
+    resumed, they would hold the weights still or send them to infinity."""
+    arrays = [a for a in optimizer.get_state().values() if hasattr(a, "shape")]
+    if not all(all_finite(a, xp) for a in arrays):
+        what = "the optimizer's velocity or moments stopped being finite"
+        raise diverged(result.n_iter, what, est.lr, est.alpha)
+
+
+def _batch_size(est):
+    """Rows per step of a first-order solver; None for the whole data."""
+    return AUTO_BATCH_SIZE if est.batch_size == "auto" else est.batch_size
+
+
+def _first_rows(data, n, xp):
+    """The Dataset of the first ``n`` rows of ``data``."""
+    if data.X.shape[0] <= n:
+        return data
+    rows, w = slice(0, n), data.sample_weight
+    return Dataset(
+        take_rows(data.X, rows, xp),
+        take_rows(data.Y, rows, xp),
+        None if w is None else take_rows(w, rows, xp),
+    )
+
+
 def _plateau(est):
     """The stopping rule of ``est.tol``, or None; it saves the lowest epoch's
     weights, for a run that ends inside one of the jumps of Adam's loss."""
@@ -169,13 +196,19 @@ def _epoch_hook(printer, reporter):
     return on_epoch
 
 
-def _diagnose(est, network, loss, data, result, penalty):
+def _diagnose(est, network, loss, data, result, penalty, incremental):
     """Check the trained network on its training data; return what went wrong.
 
     Raises the ``DivergenceError`` of training where the network's outputs or
     loss there are not finite: the last update broke it, though its weights
-    are finite.
+    are finite. A call of ``partial_fit`` (``incremental``) stops there: it
+    sees one chunk of the data, whose loss and activations say little about
+    the model; ``fit`` sees all of it.
     """
+    if incremental:
+        # Each update but the last met the loss of the batch after it; the last
+        # meets as many rows here, at the cost of one batch's forward pass.
+        data = _first_rows(data, _batch_size(est) or data.X.shape[0], network.xp)
     final = final_pass(network, loss, data, penalty)
     if not final.finite:
         raise diverged(
@@ -185,6 +218,8 @@ def _diagnose(est, network, loss, data, result, penalty):
             None if est.solver == "lbfgs" else est.lr,
             est.alpha,
         )
+    if incremental:
+        return []
     baseline = loss.baseline(data.Y, data.sample_weight, network.xp)
     return problems(final, result.loss_curve, baseline, est._baseline_words)
 

@@ -113,15 +113,3 @@ def test_a_batch_of_zero_weight_takes_no_step(rng, alpha):
     )
     np.testing.assert_allclose(net.params, other.params)
     np.testing.assert_allclose(result.loss_curve, reference.loss_curve)
-
-
-def test_the_divergence_check_counts_the_epochs_of_earlier_calls(rng):
-    # partial_fit trains one epoch a call. Here the targets are all 1, so the limit
-    # is the first loss, 0.3; the untrained network's 0.69 is above it.
-    net, X, Y = _problem(rng)
-    data = Dataset(X, np.ones_like(Y))
-    plan = Plan(1, history=[0.3] + [9.0] * 8)
-    train(net, BCE, GradientDescent(1e-3), data, plan)  # nine epochs above
-    plan = Plan(1, history=[0.3] + [9.0] * 9)
-    with pytest.raises(DivergenceError, match=r"epoch 10: the loss stayed above 0.3"):
-        train(net, BCE, GradientDescent(1e-3), data, plan)

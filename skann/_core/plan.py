@@ -53,9 +53,6 @@ class Plan:
         some epochs later (see ``losslog.py``); it cannot stop training.
     t : int
         Samples seen before this call; the invscaling schedule counts them too.
-    history : sequence of float
-        Losses of the earlier calls this one continues (``partial_fit``, one
-        epoch a call): the divergence check counts them as epochs of this run.
     baseline_words : str
         What the loss the divergence check compares against predicts, in the
         estimator's words.
@@ -72,7 +69,6 @@ class Plan:
     on_epoch: object = None
     report: object = None
     t: int = 0
-    history: tuple = ()
     baseline_words: str = "the class frequencies"
 
 

@@ -72,41 +72,29 @@ def diverged(epoch, what, lr, alpha=0.0, note="", scaling=SCALE_FEATURES):
 
 
 class DivergenceMonitor:
-    """Watches the loss of each epoch and raises once training has diverged.
+    """Watches the loss of each epoch of one run and raises once it has diverged.
+
+    A run is judged on its own epochs alone, never against the losses of an
+    earlier run: a call of ``partial_fit``, one epoch on new rows, raises only
+    where its own loss stops being finite.
 
     Parameters
     ----------
     baseline : float
         Loss of predicting the mean target on the training data.
-    history : sequence of float, default=()
-        Losses of earlier epochs that this run continues (``partial_fit``): the
-        first sets the limit and a run of them above it counts.
     alpha : float, default=0.0
         L2 penalty, named in the error with the learning rate.
     baseline_words : str, default="the class frequencies"
         What the baseline predicts, in the estimator's words, for the error.
     """
 
-    def __init__(
-        self, baseline, history=(), alpha=0.0, baseline_words="the class frequencies"
-    ):
+    def __init__(self, baseline, alpha=0.0, baseline_words="the class frequencies"):
         self.alpha = alpha
         self.baseline_words = baseline_words
         self.limit = DIVERGENCE_FACTOR * baseline
         self.epochs_above = 0
         self.started = False
         self.previous, self.falling = math.inf, 0
-        if len(history):
-            self.limit = max(self.limit, history[0])
-            self.started = True
-            self.previous = history[0]
-        for value in history[1:]:
-            self._count(value)
-
-    def _count(self, value):
-        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
-        self.falling = self.falling + 1 if value < self.previous else 0
-        self.previous = value
 
     def check(self, epoch, value, lr):
         """Raise :class:`DivergenceError` if ``value`` shows divergence."""
@@ -117,7 +105,9 @@ class DivergenceMonitor:
             self.started = True
             self.previous = value
             return
-        self._count(value)
+        self.epochs_above = self.epochs_above + 1 if value > self.limit else 0
+        self.falling = self.falling + 1 if value < self.previous else 0
+        self.previous = value
         # A loss that fell in each of those epochs but the first is recovering
         # from an overshoot (the first step on unscaled data, say), however slowly.
         if self.epochs_above >= DIVERGENCE_PATIENCE > self.falling + 1:

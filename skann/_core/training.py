@@ -147,15 +147,14 @@ class _Recorder:
 
     def __init__(self, baseline, plan, result):
         self.monitor = DivergenceMonitor(
-            baseline, plan.history, _named(plan.penalty), plan.baseline_words
+            baseline, _named(plan.penalty), plan.baseline_words
         )
-        self.before = len(plan.history)
         self.report = plan.report
         self.curve = result.loss_curve
 
     def __call__(self, losses, optimizer):
         for value in losses:
-            self.monitor.check(self.before + len(self.curve), value, optimizer.lr)
+            self.monitor.check(len(self.curve), value, optimizer.lr)
             self.curve.append(value)
             if self.report is not None:
                 self.report(len(self.curve) - 1, value)
