@@ -19,7 +19,7 @@ from skann._core.diagnosis import final_pass
 from skann._core.lbfgs import train_lbfgs
 from skann._core.losses import LOSSES
 from skann._core.namespaces import namespace
-from skann._core.network import Network
+from skann._core.network import Network, input_rms
 from skann._core.optimizers import OPTIMIZERS, GradientDescent
 from skann._core.penalty import L2Penalty, input_weights
 from skann._core.plan import Dataset, Plan
@@ -353,3 +353,13 @@ def test_a_zero_weight_row_of_huge_values_adds_nothing_to_the_inputs_share(space
     got = input_weights(space.asarray(X), space.asarray(w), space.xp)
     np.testing.assert_allclose(_numpy(got), expected, rtol=tolerance(space))
     np.testing.assert_allclose(expected, [(0.01 + 0.27) / 4, 1.0], rtol=1e-6)
+
+
+def test_the_inputs_root_mean_square_is_numpys(space):
+    # Features in large units, whose largest magnitude is far from 1.
+    X = np.random.RandomState(0).randn(30, 4) * [50.0, 3.0, 0.2, 1e3]
+    X = X.astype(space.np_dtype)
+    expected = float(np.sqrt(np.mean(X.astype(np.float64) ** 2)))
+    assert input_rms(X) == pytest.approx(expected, rel=1e-6)
+    got = input_rms(space.asarray(X), space.xp)
+    assert got == pytest.approx(expected, rel=tolerance(space))
