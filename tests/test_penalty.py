@@ -109,3 +109,21 @@ def test_training_leaves_no_subnormal_weight_or_moment():
     state = clf._optimizer_state_
     for values in (*clf.coefs_, state["m"], state["s"]):
         assert not np.any((values != 0) & (np.abs(values) < tiny))
+
+
+def test_adams_moments_alone_leave_no_subnormal_values():
+    # Without a penalty only Adam's moments decay: those of a dead unit's weights,
+    # whose gradients are zero, shrink by beta_1 and beta_2 each step, and from
+    # subnormal values stay subnormal unless set to zero.
+    X, y = make_classification(200, 4, random_state=0)
+    settings = dict(solver="adam", alpha=0.0, epochs=1, tol=None, random_state=0)
+    clf = ANNClassifier(4, **settings).fit(X, y)
+    tiny = np.finfo(np.float64).tiny
+    clf.intercepts_[0][0] = -100.0  # a unit dead on every row
+    state = clf._optimizer_state_
+    state["m"], state["s"] = (np.full_like(state[k], tiny / 8) for k in ("m", "s"))
+    clf.partial_fit(X, y)  # which resumes the moments
+    state = clf._optimizer_state_
+    assert state["t"] > 2
+    for values in (state["m"], state["s"]):
+        assert not np.any((values != 0) & (np.abs(values) < tiny))
