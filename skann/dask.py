@@ -12,6 +12,7 @@ and cross-validation need nothing from this module: run them inside
 
 import importlib
 import inspect
+import math
 from numbers import Integral
 
 from sklearn.utils._param_validation import InvalidParameterError
@@ -30,9 +31,31 @@ def _import_dask():
         ) from err
 
 
+def _unknown_rows(array):
+    """Whether the sizes of ``array``'s row blocks are unknown (after filtering)."""
+    return any(math.isnan(rows) for rows in array.chunks[0])
+
+
 def _rows_like(da, array, X, name):
-    """``array`` as a dask array split into the same row blocks as ``X``."""
+    """``array`` as a dask array split into the same row blocks as ``X``.
+
+    Where the sizes of the row blocks are unknown, as after boolean indexing,
+    ``array`` must have unknown sizes too and as many row blocks as ``X`` (``X``
+    and ``array`` filtered by one mask): its blocks are paired with those of
+    ``X`` by position, and each pair's rows are compared once computed.
+    """
     array = da.asarray(array)
+    if _unknown_rows(X) or _unknown_rows(array):
+        unknown = [n for n, a in (("X", X), (name, array)) if _unknown_rows(a)]
+        if len(unknown) < 2 or array.numblocks[0] != X.numblocks[0]:
+            raise ValueError(
+                f"The sizes of the row blocks of {' and '.join(unknown)} are "
+                "unknown, as after boolean indexing, so the rows of "
+                f"{name} cannot be matched with those of X. Call "
+                f"{' and '.join(f'{n}.compute_chunk_sizes()' for n in unknown)} "
+                f"first, or filter X and {name}, chunked alike, with the same mask."
+            )
+        return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
     if array.shape[0] != X.shape[0]:
         raise ValueError(
             f"X has {X.shape[0]} rows but {name} has {array.shape[0]}; they must "
@@ -106,8 +129,10 @@ default=None
     ImportError
         If ``dask`` is missing.
     ValueError
-        If ``y`` or ``sample_weight`` do not have as many rows as ``X``, or if
-        ``epochs`` is not an int of at least 1 (an ``InvalidParameterError``).
+        If ``y`` or ``sample_weight`` do not have as many rows as ``X`` (or, with
+        row blocks of unknown sizes, as many row blocks), if every row block is
+        empty, or if ``epochs`` is not an int of at least 1 (an
+        ``InvalidParameterError``).
     TypeError
         If ``classes`` is given to an estimator whose ``partial_fit`` takes none.
     AttributeError
@@ -126,6 +151,10 @@ default=None
     in every pass: shuffle the rows of data sorted by class first. A block's size
     in memory is set by the chunks of ``X``; rechunk ``X`` to trade memory for
     fewer, larger steps.
+
+    Filtered arrays train as they are: a block left empty is skipped, and blocks
+    whose sizes are unknown (``X[mask]``, ``y[mask]``) are paired by position.
+    Otherwise, ``X.compute_chunk_sizes()`` makes the sizes known.
 
     A dask DataFrame becomes a suitable array with
     ``df.to_dask_array(lengths=True)``: the row counts of its partitions must be
@@ -164,13 +193,38 @@ default=None
     # Only what was given: a regressor's partial_fit takes no classes, and some
     # estimators' no sample_weight.
     kwargs = {} if classes is None else {"classes": classes}
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        trained = False
         for i in range(X.numblocks[0]):
             # One compute call, so work that X and y share runs once per block.
-            X_block, y_block, *weight = dask.compute(
+            X_block, *others = dask.compute(
                 *(b[i] for b in blocks), optimize_graph=False
             )
+            _check_block(i, X_block, others)
+            if X_block.shape[0] == 0:
+                continue  # left empty by a filter: nothing to train on
+            y_block, *weight = others
             if weight:
                 kwargs["sample_weight"] = weight[0]
             estimator.partial_fit(X_block, y_block, **kwargs)
+            trained = True
+        if not trained:
+            # scikit-learn's message for data without rows.
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X_block.shape}) while a "
+                "minimum of 1 is required by fit_blocks: every row block of X is "
+                "empty."
+            )
     return estimator
+
+
+def _check_block(i, X_block, others):
+    """Raise unless the arrays paired with row block ``i`` of X have its rows."""
+    for name, block in zip(("y", "sample_weight"), others):
+        if block.shape[0] != X_block.shape[0]:
+            raise ValueError(
+                f"Row block {i} of X has {X_block.shape[0]} rows but that of {name} "
+                f"has {block.shape[0]}: X and {name} were not filtered alike. Call "
+                f"compute_chunk_sizes() on both first, so that fit_blocks can match "
+                "their rows."
+            )

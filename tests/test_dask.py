@@ -207,6 +207,69 @@ def test_fit_blocks_rejects_misaligned_rows():
         fit_blocks(adam(), X, y[:-1], classes=[0, 1, 2])
 
 
+def filtered(n_blocks=4, y_filter=None):
+    """X, y and weights filtered by one mask that empties the second row block:
+    the sizes of their row blocks are unknown. ``y_filter(y, keep)`` filters y
+    otherwise."""
+    X, y = generated(n_blocks)
+    w = da.random.RandomState(3).uniform(0.5, 2.0, size=200 * n_blocks, chunks=200)
+    keep = (X[:, 4] > -0.5) & (da.arange(200 * n_blocks, chunks=200) // 200 != 1)
+    y = y[keep] if y_filter is None else y_filter(y, keep)
+    return X[keep], y, w[keep]
+
+
+def test_fit_blocks_trains_on_filtered_arrays_skipping_empty_blocks():
+    X, y, w = filtered()
+    assert np.isnan(X.shape[0])
+    clf = fit_blocks(adam(), X, y, classes=[0, 1, 2], sample_weight=w, epochs=2)
+    blocks = [b for b in zip(*numpy_blocks(X, y, w)) if len(b[0])]
+    assert len(blocks) == 3  # the empty block is skipped
+    reference = adam()
+    for _ in range(2):
+        for X_block, y_block, w_block in blocks:
+            reference.partial_fit(
+                X_block, y_block, classes=[0, 1, 2], sample_weight=w_block
+            )
+    assert_same_network(clf, reference)
+    # Once the sizes are known, the same blocks train the same way.
+    known = [a.compute_chunk_sizes() for a in filtered()]
+    clf = fit_blocks(adam(), *known[:2], classes=[0, 1, 2], sample_weight=known[2])
+    assert clf.n_iter_ == 3
+
+
+@pytest.mark.parametrize(
+    "y_filter, match",
+    [
+        (
+            lambda y, keep: y[keep].compute(),
+            r"row blocks of X are unknown.*Call X.compute_chunk_sizes\(\) first",
+        ),
+        (
+            lambda y, keep: y.rechunk(100)[keep.rechunk(100)],
+            r"Call X.compute_chunk_sizes\(\) and y.compute_chunk_sizes\(\) first",
+        ),
+        (
+            lambda y, keep: y[~keep],
+            "Row block 0 of X has .* y has .*Call compute_chunk_sizes",
+        ),
+    ],
+    ids=["numpy-y", "y-in-other-chunks", "y-filtered-otherwise"],
+)
+def test_fit_blocks_of_unknown_sizes_it_cannot_match_names_what_to_call(
+    y_filter, match
+):
+    X, y, _ = filtered(y_filter=y_filter)
+    with pytest.raises(ValueError, match=match):
+        fit_blocks(adam(), X, y, classes=[0, 1, 2])
+
+
+def test_fit_blocks_with_every_block_empty_is_refused_as_in_scikit_learn():
+    X, y = generated(n_blocks=2)
+    keep = X[:, 0] > 100
+    with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\)"):
+        fit_blocks(adam(), X[keep], y[keep], classes=[0, 1, 2])
+
+
 def test_missing_dask_names_the_extra(monkeypatch):
     X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
     # A None entry makes the import raise ImportError, as if not installed.
