@@ -61,7 +61,9 @@ def skann_from_mlp_init(hidden, batch_size, lr, epochs, X, y):
     there.
     """
     probe = mlp(hidden, batch_size, 1e-300, 1, X.shape[0]).fit(X, y)
-    reg = ANNRegressor(hidden, solver="gd", lr=1e-300, epochs=1, alpha=0.0, tol=None)
+    reg = ANNRegressor(
+        hidden, solver="gd", lr=1e-300, epochs=1, alpha=0.0, tol=None, standardize=False
+    )
     reg.set_params(batch_size=batch_size, shuffle=False, normalize_y=False).fit(X, y)
     reg.coefs_ = [W.astype(X.dtype) for W in probe.coefs_]
     reg.intercepts_ = [b.astype(X.dtype) for b in probe.intercepts_]

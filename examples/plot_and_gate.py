@@ -31,7 +31,8 @@ y = np.array([0, 0, 0, 1])
 #
 # The textbook's settings are not the classifier's defaults (those were chosen on
 # real data); ``skann.TEXTBOOK`` holds them: ``hidden_size=4, lr=0.1, epochs=10000,
-# solver='gd', batch_size=None, init_scale=0.1, alpha=0.0, tol=None``.
+# solver='gd', batch_size=None, init_scale=0.1, alpha=0.0, tol=None,
+# standardize=False``.
 # ``verbose=1`` prints the cost every 1000 epochs, as the textbook's ``fit`` does.
 print(dict(TEXTBOOK))
 clf = ANNClassifier(**TEXTBOOK, random_state=42, verbose=1)

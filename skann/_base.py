@@ -31,6 +31,7 @@ from ._core.losses import LOSSES
 from ._core.network import Network, input_rms
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
+from ._core.scaling import feature_stats, unfold
 from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import (
@@ -106,6 +107,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
+        "standardize": ["boolean"],
     }
 
     def __init__(
@@ -134,6 +136,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         early_stopping,
         validation_fraction,
         warm_start,
+        standardize,
     ):
         self.hidden_size = hidden_size
         self.activation = activation
@@ -158,6 +161,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
+        self.standardize = standardize
 
     def __new__(cls, *args, **kwargs):
         # Python's own TypeError for an MLP parameter name would not say what
@@ -298,8 +302,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         Y = home.put(Y, X.dtype)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        rms = input_rms(X, home.xp) if self.init_scale == "data" else 1.0
-        network = self._start_network(layer_sizes, X.dtype, rng, previous, home, rms)
+        stats = self._input_stats(X, sample_weight, previous, home)
+        # Standardised inputs have a root mean square of at most 1.
+        rms = 1.0
+        if self.init_scale == "data" and stats is None:
+            rms = input_rms(X, home.xp)
+        network = self._start_network(
+            layer_sizes, X.dtype, rng, previous, home, rms, stats
+        )
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
@@ -326,7 +336,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 home,
             )
         with self._divergence_explained(X, y, sample_weight):
-            result, optimizer, found = run(
+            result, optimizer, diagnosis = run(
                 self,
                 network,
                 loss,
@@ -337,10 +347,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 previous=previous,
                 incremental=incremental,
             )
-        weights = self._fitted_weights(network)
+        weights = self._fitted_weights(*network.raw_weights(), network.xp)
         vars(self).update(attributes(weights, result, optimizer, self.solver, previous))
         reporter.finish()
-        warn_about_training(self, result, found, incremental, data)
+        warn_about_training(self, result, diagnosis, incremental)
 
     def _validate_input(self, X, y, reset):
         """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
@@ -358,12 +368,33 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         vars(self).update((k, v) for k, v in vars(previous).items() if k != MODEL_KEY)
         return previous
 
-    def _start_network(self, layer_sizes, dtype, rng, previous, home=NUMPY, rms=1.0):
+    def _input_stats(self, X, sample_weight, previous, home):
+        """``(x_mean_, x_scale_)`` the first layer standardises ``X`` with, or None.
+
+        A new fit computes them (``standardize=True``) and sets both attributes;
+        a fit that continues ``previous`` keeps its statistics, whatever
+        ``standardize`` says now. Kept in ``home``'s widest float.
+        """
+        if previous is not None:
+            mean = getattr(previous, "x_mean_", None)  # None: saved before them
+            scale = getattr(previous, "x_scale_", None)
+        elif self.standardize:
+            stats = feature_stats(X, sample_weight, home.xp)
+            mean, scale = (home.put(a, home.widest_float) for a in stats)
+        else:
+            mean = scale = None
+        self.x_mean_, self.x_scale_ = mean, scale
+        return None if mean is None else (mean, scale)
+
+    def _start_network(
+        self, layer_sizes, dtype, rng, previous, home=NUMPY, rms=1.0, stats=None
+    ):
         """A copy of ``previous``'s network to continue, or a new one drawn from rng.
 
         ``dtype`` is of the namespace of ``home``, where the network lives; ``rms``
         is the inputs' root mean square, which ``init_scale='data'`` divides the
-        first layer's weights by.
+        first layer's weights by; ``stats`` is ``(mean, scale)`` of the inputs'
+        columns, which the first layer standardises them with, or None.
         """
         if previous is None:
             size_dtype = home.numpy_dtype(dtype)
@@ -379,6 +410,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                     xp=home.xp,
                     device=home.device,
                     input_rms=rms,
+                    input_stats=stats,
                 )
             except MemoryError as err:  # where the memory available is not known
                 what = "the memory that could be allocated"
@@ -392,15 +424,24 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 f"hidden_size={self.hidden_size!r} asks for {layer_sizes}; "
                 "set warm_start=False to start anew."
             )
+        coefs, intercepts = self._continued_weights(previous)
+        if stats is not None:
+            mean, scale = (home.put(a, dtype) for a in stats)
+            W, b = unfold(coefs[0], intercepts[0], mean, scale, home.xp)
+            coefs = [home.put(W, dtype), *coefs[1:]]
+            intercepts = [home.put(b, dtype), *intercepts[1:]]
         return Network(
-            *self._continued_weights(previous),
+            coefs,
+            intercepts,
             self.activation,
             previous.out_activation_,
             xp=home.xp,
+            input_stats=stats,
         )
 
     def _continued_weights(self, previous):
-        """``coefs_`` and ``intercepts_`` of ``previous`` as the network trains them.
+        """``coefs_`` and ``intercepts_`` of ``previous``, before the first layer
+        goes back to standardised inputs.
 
         ANNRegressor puts its output layer back in standardised units.
         """
@@ -414,12 +455,13 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         """
         return Y
 
-    def _fitted_weights(self, network):
-        """``coefs_`` and ``intercepts_`` of ``network``: here its own weights.
+    def _fitted_weights(self, coefs, intercepts, xp):
+        """``coefs_`` and ``intercepts_`` from the network's weights on raw inputs
+        (arrays of ``xp``): here those weights.
 
         ANNRegressor scales its output layer back to the targets' units.
         """
-        return network.coefs, network.intercepts
+        return coefs, intercepts
 
     def _target_weights(self, y):
         """``(name, weights)`` that multiply each row's weight by its target, or None.
@@ -449,8 +491,22 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         return contextlib.nullcontext()
 
     def _scaling_advice(self, data):
-        """The advice about the scale of the training ``data``, or None for none."""
-        return "scaling the features (for example with StandardScaler)"
+        """The advice about the scale of the training ``data``, or None for none.
+
+        None where the network learnt on standardised features.
+        """
+        if self.x_mean_ is not None:
+            return None
+        return "standardize=True, which learns on standardised features"
+
+    def _flat_advice(self, data):
+        """What to try when the model's outputs do not vary where the targets do.
+
+        A penalty too strong for the data keeps every weight near zero.
+        """
+        if self.alpha == "auto" or self.alpha > 0:
+            return [f"a smaller alpha than {self.alpha!r}"]
+        return []
 
     # Prediction -------------------------------------------------------------------
 

@@ -63,8 +63,8 @@ class EpochReporter:
 
     def _snapshot(self, epoch):
         """Fitted attributes of the model as it stands after ``epoch``."""
-        coefs, intercepts = self.fitted._fitted_weights(self.network)
         xp = self.network.xp
+        coefs, intercepts = self.fitted._fitted_weights(*self.network.raw_weights(), xp)
         return {
             **vars(self.fitted),
             "coefs_": [_copy(W, xp) for W in coefs],

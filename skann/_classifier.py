@@ -80,6 +80,11 @@ def _check_class_order(classes, label_type, refuse):
         )
 
 
+#: A model that predicts one class for every row is advised to weigh the classes
+#: where the largest holds more than this share of the rows.
+UNEVEN_CLASSES = 0.6
+
+
 class ANNClassifier(ClassifierMixin, BaseANN):
     """Neural-network classifier: the textbook "ANN from scratch", scikit-learn style.
 
@@ -167,13 +172,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         Strength of the L2 penalty on the weights (not the biases). A float is
         scikit-learn's MLPs' penalty: ``alpha / 2 * sum(W**2) / n`` is added to the
         loss, ``n`` being the batch's total sample weight, so that its share is
-        the same on every data set. 'auto' is the penalty of the whole training
-        set: ``3.5 / 2 * sum(W**2) / n`` with ``n`` the training set's total
-        sample weight, so that it weighs less as the data grow, and with each
+        the same on every data set. 'auto' is the penalty of all the data seen:
+        ``3.5 / 2 * sum(W**2) / n`` with ``n`` the total sample weight of the rows
+        trained on since the model started (the training set's, for a new
+        ``fit``; of every call so far, with ``partial_fit`` and ``warm_start``,
+        a row passed twice counting twice), so that it weighs less as the data
+        grow, also when they arrive a row at a time, and with each
         first-layer weight of feature ``j`` counted in proportion to that
         feature's mean square where it is below 1 (TF-IDF weights, proportions),
         so that features of small values are not kept from the model. See the
-        user guide's "L2 penalty".
+        user guide's "L2 penalty" and "Streams".
     tol : float, default=1e-4
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
@@ -201,6 +209,17 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     warm_start : bool, default=False
         Whether ``fit`` continues from the fitted weights (and extends
         ``loss_curve_``) instead of starting anew.
+    standardize : bool, default=True
+        Whether the network learns on standardised features, ``(X - x_mean_) /
+        x_scale_``, as if a StandardScaler came before it, so that features in any
+        units (counts in the thousands, money, raw pixels) train as scaled ones
+        do. The scaling is folded into the first layer: ``X`` is neither copied
+        nor densified (a sparse ``X`` stays sparse, its centring lives in the
+        biases), and ``coefs_``, ``intercepts_``, prediction and ONNX export take
+        ``X`` in its own units. The statistics are those of the first ``fit`` (or
+        ``partial_fit`` call), weighted by the rows' weights; a continued fit and
+        later ``partial_fit`` calls keep them. False trains on ``X`` as it is, as
+        MLPClassifier and MLPRegressor do.
 
     Attributes
     ----------
@@ -214,6 +233,14 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         ``coefs_[i]`` of shape ``(n_in, n_out)`` holds the weights of layer ``i``.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
+    x_mean_ : ndarray of shape (`n_features_in_`,) or None
+        Mean of each feature on the training data, which the first layer
+        subtracts (folded into ``intercepts_[0]``); None with
+        ``standardize=False``.
+    x_scale_ : ndarray of shape (`n_features_in_`,) or None
+        Standard deviation of each feature on the training data (1 for a constant
+        feature), which the first layer divides by (folded into ``coefs_[0]``);
+        None with ``standardize=False``.
     loss_ : float
         Training loss of the last epoch.
     loss_curve_ : list of float
@@ -362,6 +389,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         validation_fraction=0.1,
         class_weight=None,
         warm_start=False,
+        standardize=True,
     ):
         super().__init__(
             hidden_size,
@@ -387,6 +415,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             warm_start=warm_start,
+            standardize=standardize,
         )
         self.class_weight = class_weight
 
@@ -584,6 +613,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     #: What the loss of :meth:`_diagnose` compares against predicts.
     _baseline_words = "the class frequencies"
+
+    def _flat_advice(self, data):
+        """Weighing the classes up where one class holds most of the rows."""
+        advice = super()._flat_advice(data)
+        if self.class_weight is None and self._label_type != "multilabel":
+            Y = np.asarray(host(data.Y))
+            counts = Y.sum(axis=0) if Y.shape[1] > 1 else [Y.sum(), len(Y) - Y.sum()]
+            if max(counts) > UNEVEN_CLASSES * len(Y):
+                advice.insert(0, "class_weight='balanced'")
+        return advice
 
     def _loss_name(self):
         """The loss of the fitted label type: one softmax, or independent sigmoids."""

@@ -347,8 +347,9 @@ def from_mlp(estimator):
     ANNClassifier or ANNRegressor
         A new, unfitted estimator with every parameter set: each MLP parameter
         under its skann name and value (see :func:`mlp_params`),
-        ``init_scale='auto'``, for a classifier ``class_weight=None`` and for a
-        regressor ``normalize_y=False``, as MLPRegressor trains on y as it is.
+        ``init_scale='auto'``, ``standardize=False`` (MLPs train on X as it
+        is), for a classifier ``class_weight=None`` and for a regressor
+        ``normalize_y=False``, as MLPRegressor trains on y as it is.
 
     Raises
     ------
@@ -394,7 +395,11 @@ def from_mlp(estimator):
             "and mlp_param_grid its search grid."
         )
     mlp = clone(estimator)
-    params = {**_translate(mlp.get_params(deep=False), mlp), "init_scale": "auto"}
+    params = {
+        **_translate(mlp.get_params(deep=False), mlp),
+        "init_scale": "auto",
+        "standardize": False,
+    }
     if isinstance(mlp, MLPClassifier):
         return ANNClassifier(**params, class_weight=None)
     return ANNRegressor(**params, normalize_y=False)

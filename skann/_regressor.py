@@ -191,13 +191,16 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Strength of the L2 penalty on the weights (not the biases). A float is
         scikit-learn's MLPs' penalty: ``alpha / 2 * sum(W**2) / n`` is added to the
         loss, ``n`` being the batch's total sample weight, so that its share is
-        the same on every data set. 'auto' is the penalty of the whole training
-        set: ``3.5 / 2 * sum(W**2) / n`` with ``n`` the training set's total
-        sample weight, so that it weighs less as the data grow, and with each
+        the same on every data set. 'auto' is the penalty of all the data seen:
+        ``3.5 / 2 * sum(W**2) / n`` with ``n`` the total sample weight of the rows
+        trained on since the model started (the training set's, for a new
+        ``fit``; of every call so far, with ``partial_fit`` and ``warm_start``,
+        a row passed twice counting twice), so that it weighs less as the data
+        grow, also when they arrive a row at a time, and with each
         first-layer weight of feature ``j`` counted in proportion to that
         feature's mean square where it is below 1 (TF-IDF weights, proportions),
         so that features of small values are not kept from the model. See the
-        user guide's "L2 penalty".
+        user guide's "L2 penalty" and "Streams".
     tol : float, default=1e-4
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
@@ -221,6 +224,17 @@ class ANNRegressor(RegressorMixin, BaseANN):
     warm_start : bool, default=False
         Whether ``fit`` continues from the fitted weights (and extends
         ``loss_curve_``) instead of starting anew.
+    standardize : bool, default=True
+        Whether the network learns on standardised features, ``(X - x_mean_) /
+        x_scale_``, as if a StandardScaler came before it, so that features in any
+        units (counts in the thousands, money, raw pixels) train as scaled ones
+        do. The scaling is folded into the first layer: ``X`` is neither copied
+        nor densified (a sparse ``X`` stays sparse, its centring lives in the
+        biases), and ``coefs_``, ``intercepts_``, prediction and ONNX export take
+        ``X`` in its own units. The statistics are those of the first ``fit`` (or
+        ``partial_fit`` call), weighted by the rows' weights; a continued fit and
+        later ``partial_fit`` calls keep them. False trains on ``X`` as it is, as
+        MLPClassifier and MLPRegressor do.
     normalize_y : bool, default=True
         Whether the network trains on each target minus its mean, divided by its
         standard deviation (both weighted by ``sample_weight``; a constant target
@@ -242,6 +256,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
         ``coefs_[i]`` of shape ``(n_in, n_out)`` holds the weights of layer ``i``.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
+    x_mean_ : ndarray of shape (`n_features_in_`,) or None
+        Mean of each feature on the training data, which the first layer
+        subtracts (folded into ``intercepts_[0]``); None with
+        ``standardize=False``.
+    x_scale_ : ndarray of shape (`n_features_in_`,) or None
+        Standard deviation of each feature on the training data (1 for a constant
+        feature), which the first layer divides by (folded into ``coefs_[0]``);
+        None with ``standardize=False``.
     y_mean_ : ndarray of shape (`n_outputs_`,)
         Mean of each target on the training data, subtracted before training;
         zeros with ``normalize_y=False``.
@@ -386,6 +408,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
+        standardize=True,
         normalize_y=True,
     ):
         super().__init__(
@@ -412,6 +435,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             warm_start=warm_start,
+            standardize=standardize,
         )
         self.normalize_y = normalize_y
 
@@ -531,14 +555,13 @@ class ANNRegressor(RegressorMixin, BaseANN):
         b = home.put((b - previous.y_mean_) / previous.y_scale_, b.dtype)
         return [*coefs[:-1], W], [*intercepts[:-1], b]
 
-    def _fitted_weights(self, network):
+    def _fitted_weights(self, coefs, intercepts, xp):
         """The network's weights, its output layer scaled to predict ``y`` itself.
 
         The network predicts ``(y - y_mean_) / y_scale_``: the output layer's
         weights times ``y_scale_``, and its biases times ``y_scale_`` plus
         ``y_mean_``, predict ``y``.
         """
-        coefs, intercepts, xp = network.coefs, network.intercepts, network.xp
         W, b = coefs[-1], intercepts[-1]
         home = Home.of(W)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -571,7 +594,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
                 )
             mean, scale = host(self.y_mean_), host(self.y_scale_)
             Z = _standardise(_as_2d(y, warn=False), mean, scale)
-            scaling = _feature_advice(X)
+            scaling = None if self.x_mean_ is not None else _feature_advice(X)
             error.args = diverged(
                 error.epoch,
                 error.what,
@@ -631,9 +654,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
     def _scaling_advice(self, data):
         """Scaling the features or the targets, where their scale may be the cause."""
         advice = []
-        features = _feature_advice(data.X)
+        features = None if self.x_mean_ is not None else _feature_advice(data.X)
         if features:
-            advice.append(f"scaling {features}")
+            advice.append(f"standardize=True or scaling {features}")
         Z = np.asarray(host(data.Y), dtype=np.float64)
         extreme = self._target_problem(Z, host(data.sample_weight))
         if extreme is not None and self.normalize_y:

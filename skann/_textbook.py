@@ -4,9 +4,10 @@ from types import MappingProxyType
 
 #: The settings of the textbook's run: 4 hidden units, weights drawn as
 #: ``randn * 0.1``, and 10000 epochs of full-batch gradient descent at ``lr=0.1``,
-#: with no penalty and no stop. They are not the defaults (chosen on real data,
-#: see the estimators' docstrings); ``ANNClassifier(**TEXTBOOK, random_state=42)``
-#: on the AND gate reproduces the textbook's run, cost for cost up to rounding.
+#: with no penalty and no stop, on the inputs as they are. They are not the
+#: defaults (chosen on real data, see the estimators' docstrings);
+#: ``ANNClassifier(**TEXTBOOK, random_state=42)`` on the AND gate reproduces the
+#: textbook's run, cost for cost up to rounding.
 #: A read-only mapping: ``{**TEXTBOOK, "epochs": 100}`` changes one of them.
 TEXTBOOK = MappingProxyType(
     {
@@ -18,5 +19,6 @@ TEXTBOOK = MappingProxyType(
         "init_scale": 0.1,
         "alpha": 0.0,
         "tol": None,
+        "standardize": False,
     }
 )

@@ -70,7 +70,7 @@ def representative_fits():
                 solver="adam",
                 batch_size=32,
                 lr=0.01,
-                alpha=0.1,
+                alpha="auto",
                 init_scale="data",
             ),
             multilabel,

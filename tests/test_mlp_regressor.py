@@ -71,7 +71,8 @@ def ann_from_mlp_init(X, y, batch_size):
     """
     probe = fit_quietly(mlp_regressor(1e-300, 1, batch_size), X, y)
     reg = ANNRegressor(HIDDEN, solver="gd", lr=1e-300, epochs=1, alpha=0.0, tol=None)
-    reg.set_params(batch_size=batch_size, shuffle=False, normalize_y=False).fit(X, y)
+    reg.set_params(batch_size=batch_size, shuffle=False, normalize_y=False)
+    reg.set_params(standardize=False).fit(X, y)
     reg.coefs_ = [W.copy() for W in probe.coefs_]
     reg.intercepts_ = [b.copy() for b in probe.intercepts_]
     return reg.set_params(lr=LR, epochs=EPOCHS, warm_start=True)

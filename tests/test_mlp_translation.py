@@ -64,7 +64,7 @@ def test_from_mlp_sets_every_parameter_so_skanns_defaults_do_not_matter(mlp_clas
     fresh = type(ann)()
     assert set(ann.get_params()) == set(fresh.get_params())
     translated = mlp_params(mlp_class().get_params(), mlp=mlp_class())
-    set_by_from_mlp = {"init_scale", "class_weight", "normalize_y"}
+    set_by_from_mlp = {"init_scale", "class_weight", "normalize_y", "standardize"}
     assert set(translated) | set_by_from_mlp >= set(ann.get_params())
     if mlp_class is MLPRegressor:
         assert ann.normalize_y is False

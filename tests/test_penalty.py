@@ -48,22 +48,30 @@ def test_auto_is_the_training_sets_penalty_and_a_number_mlps():
     np.testing.assert_allclose(auto.input_weights, [(0.04 + 0.32) / 4, 1.0])
     plain = _penalty(ANNClassifier(alpha=0.25), data, np)
     assert (plain.alpha, plain.total, plain.input_weights) == (0.25, None, None)
+    # A first layer on standardised inputs: every feature's share is 1.
+    standardised = _penalty(ANNClassifier(), data, np, raw_inputs=False)
+    assert (standardised.total, standardised.input_weights) == (4.0, None)
 
 
+@pytest.mark.parametrize("standardize", [False, True])
 @pytest.mark.parametrize("batch_size", [None, 16])
-def test_the_loss_curve_holds_the_auto_penalty_of_the_whole_set(rng, batch_size):
+def test_the_loss_curve_holds_the_auto_penalty_of_the_whole_set(
+    rng, batch_size, standardize
+):
     # Weights that do not move: every batch's penalty is the whole set's, which a
     # penalty divided by the batch's size would make 40 / 16 times larger.
     X = rng.randn(40, 3) * [0.1, 0.5, 3.0]
     y = rng.randint(0, 3, 40)
     clf = ANNClassifier(
         6, solver="gd", lr=1e-300, epochs=1, batch_size=batch_size, shuffle=False,
-        init_scale=0.5, tol=None, random_state=0,
+        init_scale=0.5, tol=None, random_state=0, standardize=standardize,
     ).fit(X, y)  # fmt: skip
     net = Network.initialize(
         (3, 6, 3), "relu", "softmax", 0.5, np.random.RandomState(0)
     )
-    s = np.minimum((X**2).mean(axis=0), 1.0)
+    # On standardised inputs (whose mean squares are 1) the weights penalised
+    # are those of the standardised features, as drawn.
+    s = np.ones(3) if standardize else np.minimum((X**2).mean(axis=0), 1.0)
     squares = s @ (net.coefs[0] ** 2).sum(axis=1) + (net.coefs[1] ** 2).sum()
     data_loss = log_loss(y, clf.predict_proba(X))
     expected = data_loss + 0.5 * AUTO_ALPHA * squares / 40

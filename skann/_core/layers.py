@@ -96,14 +96,15 @@ class Dense:
         With ``keep=False`` nothing is remembered, so that several threads can
         predict with one layer at once.
         """
+        W, b, Wb = self.product_weights()
         if self.xp is not np:
-            Z = A_prev @ self.W
-            Z += self.b
-        elif A_prev.shape[1] == len(self.W):
-            Z = A_prev.dot(self.W)
-            Z += self.b
+            Z = A_prev @ W
+            Z += b
+        elif A_prev.shape[1] == len(W):
+            Z = A_prev.dot(W)
+            Z += b
         else:  # A_prev ends with a column of ones
-            Z = A_prev.dot(self.Wb)
+            Z = A_prev.dot(Wb)
         A = self.activation.forward(Z, self.xp)
         if keep:
             self.A_prev, self.A = A_prev, A
@@ -125,13 +126,72 @@ class Dense:
         """
         if self.xp is not np:
             self.dW, self.db = self.A_prev.T @ dZ, self.xp.sum(dZ, axis=0)
-            return dZ @ self.W.T if propagate else None
-        if self.A_prev.shape[1] == len(self.W):
+        elif self.A_prev.shape[1] == len(self.W):
             _product_into(self.dW, self.A_prev.T, dZ)
             dZ.sum(axis=0, out=self.db)
         else:  # A_prev ends with a column of ones
             _product_into(self.dWb, self.A_prev.T, dZ)
-        return dZ.dot(self.W.T) if propagate else None
+        if not propagate:
+            return None
+        W = self.product_weights()[0]
+        return dZ @ W.T if self.xp is not np else dZ.dot(W.T)
+
+    def product_weights(self):
+        """``W``, ``b`` and ``Wb`` as they multiply the layer's input."""
+        return self.W, self.b, self.Wb
+
+
+class StandardisedDense(Dense):
+    """A :class:`Dense` layer whose weights act on standardised inputs.
+
+    Its parameters ``W`` and ``b`` are those of the inputs ``(A_prev - mean) /
+    scale``, but it is given ``A_prev`` as it is: the forward pass multiplies it
+    by the folded weights (see ``scaling.py``)::
+
+        W_raw = W / scale[:, None]      b_raw = b - (mean / scale) @ W
+        Z = A_prev @ W_raw + b_raw
+
+    and the backward pass turns the gradients of ``W_raw`` and ``b_raw`` into
+    those of ``W`` and ``b``::
+
+        dW = (A_prev.T @ dZ - mean[:, None] * db) / scale[:, None]
+        db = sum of dZ over samples
+
+    Parameters
+    ----------
+    Wb, dWb, activation, output, xp
+        As for :class:`Dense`.
+    mean, scale : arrays of shape (n_in,)
+        Of the layer's namespace and dtype; ``scale`` is positive.
+    """
+
+    def __init__(self, Wb, dWb, activation, output=False, xp=np, *, mean, scale):
+        super().__init__(Wb, dWb, activation, output, xp)
+        self.mean, self.scale = mean, scale
+        self.inverse = xp.reshape(1 / scale, (-1, 1))
+        self.shift = mean * (1 / scale)
+        # Reused by every pass: the folded weights of the current parameters.
+        self._folded = xp.zeros_like(Wb) if xp is np else None
+
+    def product_weights(self):
+        xp = self.xp
+        if xp is not np:
+            W = self.W * self.inverse
+            return W, self.b - self.shift @ self.W, None
+        folded = self._folded
+        np.multiply(self.W, self.inverse, out=folded[:-1])
+        np.subtract(self.b, self.shift @ self.W, out=folded[-1])
+        return folded[:-1], folded[-1], folded
+
+    def backward(self, dZ, propagate=True):
+        dA_prev = super().backward(dZ, propagate)
+        if self.xp is not np:
+            centred = self.dW - self.xp.reshape(self.mean, (-1, 1)) * self.db
+            self.dW = centred * self.inverse
+        else:
+            self.dW -= np.multiply.outer(self.mean, self.db)
+            self.dW *= self.inverse
+        return dA_prev
 
 
 def _product_into(out, A, B):

@@ -14,8 +14,9 @@ each layer its ``W`` and ``b``, read from ``params``, before each pass, and gath
 
 import numpy as np
 
-from .layers import Dense
+from .layers import Dense, StandardisedDense
 from .namespaces import all_finite, device_of, from_numpy, itemsize, namespace
+from .scaling import fold
 
 #: Largest memory of the activations of one chunk of rows in prediction: a chunk of
 #: this size stays in the caches from one layer to the next, and the memory of a
@@ -40,6 +41,11 @@ class Network:
     xp : namespace, default=None
         The namespace of ``coefs``, ``intercepts`` and every array the network will
         be given; None means NumPy.
+    input_stats : tuple of (array, array) or None, default=None
+        ``(mean, scale)`` of the inputs' columns, of ``xp``: the first layer then
+        learns on the standardised inputs ``(X - mean) / scale`` while it is given
+        ``X`` as it is, and ``coefs[0]`` and ``intercepts[0]`` are its weights on
+        the standardised inputs (see ``scaling.py``). None: on ``X`` itself.
 
     Attributes
     ----------
@@ -56,7 +62,9 @@ class Network:
         Where ``params`` lives; None with NumPy.
     """
 
-    def __init__(self, coefs, intercepts, activation, out_activation, xp=None):
+    def __init__(
+        self, coefs, intercepts, activation, out_activation, xp=None, input_stats=None
+    ):
         xp = self.xp = namespace(xp)
         # Each b follows its W in the flat vectors: together they are one block.
         self.shapes = [(W.shape[0] + 1, W.shape[1]) for W in coefs]
@@ -73,10 +81,15 @@ class Network:
             gradient_blocks = [None] * len(coefs)
         blocks = zip(_views(self.params, self.shapes, xp), gradient_blocks)
         last = len(coefs) - 1
-        self.layers = [
-            Dense(Wb, dWb, out_activation if i == last else activation, i == last, xp)
-            for i, (Wb, dWb) in enumerate(blocks)
-        ]
+        self.input_stats = input_stats
+        self.layers = []
+        for i, (Wb, dWb) in enumerate(blocks):
+            args = (Wb, dWb, out_activation if i == last else activation, i == last, xp)
+            if i == 0 and input_stats is not None:
+                mean, scale = (xp.astype(a, dtype) for a in input_stats)
+                self.layers.append(StandardisedDense(*args, mean=mean, scale=scale))
+            else:
+                self.layers.append(Dense(*args))
         self.device = device_of(self.params, xp)
         self.activation = activation
         self.out_activation = out_activation
@@ -94,6 +107,7 @@ class Network:
         xp=None,
         device=None,
         input_rms=1.0,
+        input_stats=None,
     ):
         """Draw a new network as the seed does.
 
@@ -127,6 +141,8 @@ class Network:
         input_rms : float, default=1.0
             Root mean square of the inputs' entries (see :func:`input_rms`),
             used by ``init_scale='data'`` only.
+        input_stats : tuple of (array, array) or None, default=None
+            See :class:`Network`.
 
         Returns
         -------
@@ -155,7 +171,7 @@ class Network:
                 )
             coefs.append(W.T)
             intercepts.append(from_numpy(np.zeros(n_out), xp, dtype, device))
-        return cls(coefs, intercepts, activation, out_activation, xp)
+        return cls(coefs, intercepts, activation, out_activation, xp, input_stats)
 
     @classmethod
     def frozen(cls, coefs, intercepts, activation, out_activation, xp=None):
@@ -192,6 +208,19 @@ class Network:
         """Every layer's ``b``."""
         self._bind()
         return [layer.b for layer in self.layers]
+
+    def raw_weights(self):
+        """Every layer's ``W`` and ``b`` as they act on ``X`` in its own units.
+
+        The trained parameters themselves, but for a first layer on standardised
+        inputs, whose weights are folded (see ``scaling.py``): new arrays then.
+        """
+        coefs, intercepts = self.coefs, self.intercepts
+        if self.input_stats is not None:
+            first = self.layers[0]
+            W, b = fold(first.W, first.b, first.mean, first.scale, self.xp)
+            coefs, intercepts = [W, *coefs[1:]], [b, *intercepts[1:]]
+        return coefs, intercepts
 
     @property
     def grads(self):
