@@ -34,7 +34,9 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
     Parameters
     ----------
     est : BaseANN
-        The estimator being fitted (its parameters).
+        The estimator being fitted (its parameters); it receives
+        ``_weight_seen_``, the total weight of the rows trained on since the fit
+        that started the model, which ``alpha='auto'`` divides by.
     network : Network
         The network to train, in place.
     loss : Loss
@@ -60,7 +62,8 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         What the check of the trained network found wrong.
     """
     printer = _progress_printer(est)
-    penalty = _penalty(est, data, network.xp)
+    seen = _weight_seen(data, previous, network.xp)
+    penalty = _penalty(est, data, network.xp, seen)
     optimizer = None
     if est.solver == "lbfgs":
         result = train_lbfgs(
@@ -91,22 +94,34 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         result = train(network, loss, optimizer, data, plan)
         _check_optimizer_state(est, optimizer, result, network.xp)
     found = _diagnose(est, network, loss, data, result, penalty, incremental)
+    est._weight_seen_ = seen
     return result, optimizer, found
 
 
-def _penalty(est, data, xp):
+def _weight_seen(data, previous, xp):
+    """The total sample weight of the rows of ``data`` and of every row that
+    ``previous``, the fitted model this call continues (or None), trained on."""
+    before = 0.0 if previous is None else vars(previous).get("_weight_seen_", 0.0)
+    return before + float(total_weight(data.X, data.sample_weight, xp))
+
+
+def _penalty(est, data, xp, seen=None):
     """The L2 penalty of ``est.alpha`` on the training ``data``.
 
-    ``alpha='auto'`` is ``AUTO_ALPHA`` divided by the training set's total
-    weight, with each feature's share of the first layer's penalty its mean
-    square (capped at 1): see ``_core/penalty.py``. A number is scikit-learn's
-    MLPs' penalty.
+    ``alpha='auto'`` is ``AUTO_ALPHA`` divided by ``seen``, the total weight of
+    every row trained on since the fit that started the model (by default, of
+    ``data``'s rows), so that a stream fed to ``partial_fit`` a row at a time
+    is penalised as the data seen so far; each feature's share of the first
+    layer's penalty is its mean square (capped at 1): see ``_core/penalty.py``.
+    A number is scikit-learn's MLPs' penalty.
     """
     if est.alpha != "auto":
         return L2Penalty(float(est.alpha))
+    if seen is None:
+        seen = float(total_weight(data.X, data.sample_weight, xp))
     return L2Penalty(
         AUTO_ALPHA,
-        total=float(total_weight(data.X, data.sample_weight, xp)),
+        total=seen,
         input_weights=input_weights(data.X, data.sample_weight, xp),
         named=est.alpha,
     )

@@ -78,6 +78,36 @@ def test_the_loss_curve_holds_the_auto_penalty_of_the_whole_set(
     assert clf.loss_curve_[0] == pytest.approx(expected, rel=1e-10)
 
 
+def test_auto_divides_by_the_weight_of_every_row_seen_since_the_model_started(rng):
+    # Weights that do not move, and features whose mean squares reach the cap:
+    # each call's penalty is one sum of squares over the total weight seen so far.
+    X, y = rng.randn(60, 3) * 3, rng.randint(0, 2, 60)
+    w = rng.uniform(0.5, 2.0, 60)
+    clf = ANNClassifier(
+        4, solver="gd", lr=1e-300, epochs=1, batch_size=None, init_scale=0.5,
+        tol=None, random_state=0,
+    )  # fmt: skip
+
+    def penalty(rows):
+        proba = clf.predict_proba(X[rows])
+        data_loss = log_loss(y[rows], proba, sample_weight=w[rows], labels=[0, 1])
+        return clf.loss_curve_[-1] - data_loss
+
+    seen, penalties = [], []
+    for rows in (slice(0, 1), slice(1, 11), slice(11, 30)):
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1], sample_weight=w[rows])
+        seen.append(w[: rows.stop].sum())
+        penalties.append(penalty(rows))
+        assert clf._weight_seen_ == pytest.approx(seen[-1])
+    clf.set_params(warm_start=True).fit(X[30:], y[30:], sample_weight=w[30:])
+    seen.append(w.sum())
+    penalties.append(penalty(slice(30, 60)))
+    assert clf._weight_seen_ == pytest.approx(seen[-1])
+    np.testing.assert_allclose(np.multiply(penalties, seen), penalties[0] * seen[0])
+    clf.set_params(warm_start=False).fit(X[30:], y[30:], sample_weight=w[30:])
+    assert clf._weight_seen_ == pytest.approx(w[30:].sum())
+
+
 def test_the_auto_penalty_weighs_less_on_more_of_the_same_data():
     X, y = make_classification(60, 5, random_state=0)
     params = dict(hidden_size=8, solver="lbfgs", epochs=300, random_state=0)
