@@ -308,7 +308,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         if self.init_scale == "data" and stats is None:
             rms = input_rms(X, home.xp)
         network = self._start_network(
-            layer_sizes, X.dtype, rng, previous, home, rms, stats
+            layer_sizes, X.dtype, rng, previous, home, rms, stats, X.shape[0]
         )
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
@@ -387,18 +387,35 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         return None if mean is None else (mean, scale)
 
     def _start_network(
-        self, layer_sizes, dtype, rng, previous, home=NUMPY, rms=1.0, stats=None
+        self,
+        layer_sizes,
+        dtype,
+        rng,
+        previous,
+        home=NUMPY,
+        rms=1.0,
+        stats=None,
+        n_samples=None,
     ):
         """A copy of ``previous``'s network to continue, or a new one drawn from rng.
 
         ``dtype`` is of the namespace of ``home``, where the network lives; ``rms``
         is the inputs' root mean square, which ``init_scale='data'`` divides the
         first layer's weights by; ``stats`` is ``(mean, scale)`` of the inputs'
-        columns, which the first layer standardises them with, or None.
+        columns, which the first layer standardises them with, or None;
+        ``n_samples`` the training rows, whose activations in a full batch the
+        memory check counts.
         """
         if previous is None:
             size_dtype = home.numpy_dtype(dtype)
-            check_network_fits(layer_sizes, self.hidden_size, size_dtype)
+            check_network_fits(
+                layer_sizes,
+                self.hidden_size,
+                size_dtype,
+                solver=self.solver,
+                batch_size=self.batch_size,
+                n_samples=n_samples,
+            )
             try:
                 return Network.initialize(
                     layer_sizes,
@@ -415,7 +432,13 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             except MemoryError as err:  # where the memory available is not known
                 what = "the memory that could be allocated"
                 raise MemoryError(
-                    too_large(layer_sizes, self.hidden_size, size_dtype, what)
+                    too_large(
+                        layer_sizes,
+                        self.hidden_size,
+                        size_dtype,
+                        what,
+                        solver=self.solver,
+                    )
                 ) from err
         fitted = (previous.coefs_[0].shape[0], *(W.shape[1] for W in previous.coefs_))
         if fitted != layer_sizes:

@@ -321,8 +321,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     too small or too large for the stratified split of ``early_stopping``, date or
     duration columns in ``X``, a multilabel indicator coded with other values than
     0 and 1 (such as -1 and 1: scikit-learn's metrics read 1 as present and 0 as
-    absent), or a ``hidden_size`` whose weights and gradients alone would exceed
-    the memory available (refused before any of it is allocated).
+    absent), or a ``hidden_size`` whose training would exceed the memory
+    available: its weights and gradients, the solver's state (Adam's moments,
+    L-BFGS's history) and a batch's activations, counted before any of it is
+    allocated, and refused naming ``hidden_size`` and the solver.
 
     A pickled (or joblib or skops) model records the skann version that saved it;
     loading it under another version warns with

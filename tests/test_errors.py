@@ -221,7 +221,7 @@ def test_a_hidden_layer_too_large_for_memory_is_refused_before_allocation(
     # What each solver adds is counted in test_memory.py.
     match = (
         rf"hidden_size={h} asks for a network of layers \(3, {h}, 1\), whose .* "
-        rf"would take [\d.]+ TiB in {np.dtype(dtype).name}.* more than the .* of "
+        rf"would take [\d.]+ [TP]iB in {np.dtype(dtype).name}.* more than the .* of "
         "memory available"
     )
     assert_fails_unchanged(fitted, ValueError, match, X.astype(dtype), y)

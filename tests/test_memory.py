@@ -111,3 +111,31 @@ def test_available_memory_heeds_the_containers_limit(tmp_path, monkeypatch):
     assert skann._memory.available_memory() <= (1024 - 600 + 100) * 2**20
     (tmp_path / "memory.max").write_text("max\n")
     assert skann._memory.available_memory() > (1024 - 600 + 100) * 2**20
+
+
+@pytest.mark.parametrize("solver", ["gd", "momentum", "adam", "lbfgs"])
+def test_fit_counts_the_solver_it_trains_with(monkeypatch, solver):
+    # Room for the parameters and their gradients, not for what the solver adds.
+    X, y = np.random.RandomState(0).randn(20, 30), np.arange(20) % 2
+    monkeypatch.setattr(
+        skann._memory, "available_memory", lambda: 2 * training_bytes((30, 1000, 1), 8)
+    )
+    match = rf"hidden_size=1000 asks .* training with solver='{solver}'"
+    with pytest.raises(ValueError, match=match):
+        ANNClassifier(1000, solver=solver, epochs=2).fit(X, y)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's address-space limit")
+def test_a_fit_beyond_the_address_space_limit_is_refused_before_allocating():
+    # 25000 hidden units on 1000 features: 191 MiB a vector, and Adam holds 8 of
+    # them, in a process limited to 1 GiB of address space.
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
+        "import numpy as np; from skann import ANNClassifier; "
+        "X = np.random.RandomState(0).randn(20, 1000); "
+        "ANNClassifier(25000, solver='adam').fit(X, np.arange(20) % 2)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("ValueError: hidden_size=25000 asks"), last
+    assert "solver='adam'" in last
