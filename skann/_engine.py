@@ -7,6 +7,7 @@ estimator's parameters, trains, and checks the trained network.
 """
 
 import warnings
+from dataclasses import dataclass, field
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -58,12 +59,12 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
     result : TrainingResult
     optimizer : Optimizer or None
         The optimizer with its final state; None for 'lbfgs'.
-    found : list of str
-        What the check of the trained network found wrong.
+    diagnosis : Diagnosis
+        What the check of the trained network found wrong, and what to try.
     """
     printer = _progress_printer(est)
     seen = _weight_seen(data, previous, network.xp)
-    penalty = _penalty(est, data, network.xp, seen)
+    penalty = _penalty(est, data, network.xp, seen, network.input_stats is None)
     optimizer = None
     if est.solver == "lbfgs":
         result = train_lbfgs(
@@ -93,9 +94,9 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         )
         result = train(network, loss, optimizer, data, plan)
         _check_optimizer_state(est, optimizer, result, network.xp)
-    found = _diagnose(est, network, loss, data, result, penalty, incremental)
+    diagnosis = _diagnose(est, network, loss, data, result, penalty, incremental)
     est._weight_seen_ = seen
-    return result, optimizer, found
+    return result, optimizer, diagnosis
 
 
 def _weight_seen(data, previous, xp):
@@ -105,26 +106,24 @@ def _weight_seen(data, previous, xp):
     return before + float(total_weight(data.X, data.sample_weight, xp))
 
 
-def _penalty(est, data, xp, seen=None):
+def _penalty(est, data, xp, seen=None, raw_inputs=True):
     """The L2 penalty of ``est.alpha`` on the training ``data``.
 
     ``alpha='auto'`` is ``AUTO_ALPHA`` divided by ``seen``, the total weight of
     every row trained on since the fit that started the model (by default, of
     ``data``'s rows), so that a stream fed to ``partial_fit`` a row at a time
-    is penalised as the data seen so far; each feature's share of the first
-    layer's penalty is its mean square (capped at 1): see ``_core/penalty.py``.
+    is penalised as the data seen so far. On ``raw_inputs`` (a first layer
+    that does not standardise them) each feature's share of the first layer's
+    penalty is its mean square (capped at 1): see ``_core/penalty.py``.
     A number is scikit-learn's MLPs' penalty.
     """
     if est.alpha != "auto":
         return L2Penalty(float(est.alpha))
     if seen is None:
         seen = float(total_weight(data.X, data.sample_weight, xp))
-    return L2Penalty(
-        AUTO_ALPHA,
-        total=seen,
-        input_weights=input_weights(data.X, data.sample_weight, xp),
-        named=est.alpha,
-    )
+    # On standardised inputs every feature's share is already 1.
+    shares = input_weights(data.X, data.sample_weight, xp) if raw_inputs else None
+    return L2Penalty(AUTO_ALPHA, total=seen, input_weights=shares, named=est.alpha)
 
 
 def _optimizer(est, previous, xp):
@@ -234,16 +233,25 @@ def _diagnose(est, network, loss, data, result, penalty, incremental):
             est.alpha,
         )
     if incremental:
-        return []
+        return Diagnosis()
     baseline = loss.baseline(data.Y, data.sample_weight, network.xp)
-    return problems(final, result.loss_curve, baseline, est._baseline_words)
+    found = problems(final, result.loss_curve, baseline, est._baseline_words)
+    if not found:
+        return Diagnosis()
+    # Features in large units can be behind every problem; a model that learnt
+    # nothing needs other settings than one whose steps are too long.
+    advice = [est._scaling_advice(data)]
+    if final.flat is not None:
+        advice += est._flat_advice(data)
+    if final.flat is None or len(found) > 1 or len(advice) == 1:
+        advice += _step_advice(est)
+    return Diagnosis(found, [a for a in advice if a])
 
 
-def warn_about_training(est, result, found, incremental, data):
-    """Warn of an interrupted or unfinished fit, and of what :func:`run` found
-    training on ``data``."""
+def warn_about_training(est, result, diagnosis, incremental):
+    """Warn of an interrupted or unfinished fit, and of what :func:`run` found."""
     _warn_about_stopping(est, result, incremental)
-    _warn_about_problems(est, found, result, data)
+    _warn_about_problems(est, diagnosis, result)
 
 
 def _warn_about_stopping(est, result, incremental):
@@ -271,11 +279,12 @@ def _warn_about_stopping(est, result, incremental):
         )
 
 
-def _warn_about_problems(est, found, result, data):
+def _warn_about_problems(est, diagnosis, result):
     """Warn about what :func:`_diagnose` found, and L-BFGS's abnormal stops."""
     lbfgs = est.solver == "lbfgs"
     unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
     head = f"Training went wrong in {result.n_iter} {unit}: "
+    found, advice = diagnosis.found, diagnosis.advice
     if result.abnormal is not None:
         nit, message = result.abnormal
         head = "lbfgs failed to converge: "
@@ -284,21 +293,39 @@ def _warn_about_problems(est, found, result, data):
             f"iterations, with the message {message!r}",
             *found,
         ]
+        advice = advice or _step_advice(est)
     if not found:
         return
-    step = (
-        f"a larger alpha than {est.alpha!r}"
-        if lbfgs
-        else f"a smaller learning rate than lr={est.lr!r}"
-    )
-    other_scale = "0.1" if est.init_scale in ("auto", "data") else "'auto'"
-    scaling = est._scaling_advice(data)
+    tried = ", ".join(advice[:-1]) + ", or " * (len(advice) > 1) + advice[-1]
     warnings.warn(
-        head
-        + "; ".join(found)
-        + f". Try {scaling + ', ' if scaling else ''}{step}"
-        + f", or another init_scale than {est.init_scale!r}, such as "
-        + f"{other_scale}.",
-        ConvergenceWarning,
-        stacklevel=5,
+        head + "; ".join(found) + f". Try {tried}.", ConvergenceWarning, stacklevel=5
     )
+
+
+def _step_advice(est):
+    """What makes training take smaller steps, from better-scaled weights."""
+    advice = [
+        f"a larger alpha than {est.alpha!r}"
+        if est.solver == "lbfgs"
+        else f"a smaller learning rate than lr={est.lr!r}"
+    ]
+    # Only weights drawn far larger than He's can be the culprit.
+    if not isinstance(est.init_scale, str) and est.init_scale > 1:
+        advice.append(f"init_scale='auto' instead of {est.init_scale!r}")
+    return advice
+
+
+@dataclass
+class Diagnosis:
+    """What the check of a trained network found wrong, and what to try.
+
+    Attributes
+    ----------
+    found : list of str
+        One sentence for each problem (see ``_core/diagnosis.py``).
+    advice : list of str
+        What to try, in the estimator's parameters, most likely first.
+    """
+
+    found: list = field(default_factory=list)
+    advice: list = field(default_factory=list)

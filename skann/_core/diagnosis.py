@@ -25,6 +25,11 @@ CHECKED_ROWS = 2000
 LOSS_TOL = 1e-6
 #: Epochs at the end of a run whose losses tell a swinging run from a falling one.
 TAIL_EPOCHS = 10
+#: A final loss below this share of the baseline's clearly beats it: a swinging or
+#: rising penalised loss is then no sign of a failed fit.
+CLEAR_WIN = 0.75
+#: Spread of the predictions, against the targets', below which they barely vary.
+FLAT_SPREAD = 0.01
 
 
 @dataclass
@@ -45,6 +50,9 @@ class FinalPass:
         Whether every output was finite.
     n_rows : int
         Rows the pass ran over.
+    flat : str or None
+        How the outputs fail to vary where the targets do (see :func:`flat`), in
+        words; None if they vary.
     """
 
     data_loss: float
@@ -52,6 +60,7 @@ class FinalPass:
     alive: list
     finite: bool
     n_rows: int
+    flat: str = None
 
 
 def final_pass(network, loss, data, penalty=None):
@@ -67,7 +76,7 @@ def final_pass(network, loss, data, penalty=None):
     n, chunk = X.shape[0], network.rows_per_chunk(CHUNK_BYTES)
     hidden = network.layers[:-1] if network.activation == "relu" else []
     alive = [None] * len(hidden)
-    weighted, finite = 0.0, True
+    weighted, finite, outputs = 0.0, True, []
     # Overflow here means the final update broke the network; the caller raises.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start in range(0, n, chunk):
@@ -75,6 +84,7 @@ def final_pass(network, loss, data, penalty=None):
             w_rows = None if w is None else take_rows(w, rows, xp)
             P = network.forward(take_rows(X, rows, xp))
             finite = finite and all_finite(P, xp)
+            outputs.append(to_numpy(P, xp))
             part = total_weight(P, w_rows, xp)
             if part > 0:
                 Y_rows = take_rows(Y, rows, xp)
@@ -86,7 +96,46 @@ def final_pass(network, loss, data, penalty=None):
         penalty_value = penalty.value(network, penalty_weight) if penalty else 0.0
     finite = finite and math.isfinite(data_loss + penalty_value)
     alive = [to_numpy(units, xp) for units in alive]
-    return FinalPass(data_loss, data_loss + penalty_value, alive or None, finite, n)
+    counted = slice(None) if w is None else to_numpy(w, xp) > 0
+    described = None
+    if finite and n:
+        P, Y = np.concatenate(outputs)[counted], to_numpy(Y, xp)[counted]
+        described = flat(P, Y, network.out_activation)
+    return FinalPass(
+        data_loss, data_loss + penalty_value, alive or None, finite, n, described
+    )
+
+
+def flat(P, Y, out_activation):
+    """Say how the outputs ``P`` fail to vary where the targets ``Y`` do, or None.
+
+    A classifier fails when it predicts one class (one set of labels) for every
+    row while the rows hold several; a regressor when the spread of each output
+    that should vary is below ``FLAT_SPREAD`` times its target's. NumPy arrays
+    of the rows that count (of positive weight).
+    """
+    n = P.shape[0]
+    if out_activation == "identity":
+        spread, wanted = P.std(axis=0), Y.std(axis=0)
+        varies = wanted > 0
+        if varies.any() and np.all(spread[varies] < FLAT_SPREAD * wanted[varies]):
+            ratio = float(np.max(spread[varies] / wanted[varies]))
+            return (
+                f"its predictions barely vary: on the {n} training rows checked "
+                f"their spread is {ratio:.2%} of the targets'"
+            )
+        return None
+    if out_activation == "softmax":
+        predicted = P == P.max(axis=1, keepdims=True)  # the likeliest class
+    else:
+        predicted = P > 0.5
+    varies = Y.min(axis=0) != Y.max(axis=0)
+    constant = predicted.min(axis=0) == predicted.max(axis=0)
+    if varies.any() and constant[varies].all():
+        labels = out_activation == "logistic" and Y.shape[1] > 1
+        what = "the same labels" if labels else "one class"
+        return f"it predicts {what} for every one of the {n} training rows checked"
+    return None
 
 
 def problems(final, loss_curve, baseline, baseline_words="the class frequencies"):
@@ -107,7 +156,8 @@ def problems(final, loss_curve, baseline, baseline_words="the class frequencies"
     -------
     problems : list of str
         One sentence for each problem: the loss ended above ``baseline``, the loss
-        rose over the run, or every unit of a ReLU hidden layer is dead.
+        rose over the run, every unit of a ReLU hidden layer is dead, or the
+        outputs do not vary where the targets do (``final.flat``).
     """
     found = []
     # The last epochs and the final weights: a run still falling through them (a
@@ -117,17 +167,21 @@ def problems(final, loss_curve, baseline, baseline_words="the class frequencies"
     margin = LOSS_TOL * baseline
     falling = all(later <= earlier + margin for earlier, later in zip(tail, tail[1:]))
     worse = f"the loss of predicting {baseline_words}"
+    # The loss curve holds the penalty, which grows with the weights as the model
+    # learns: a model whose data loss ends well below the baseline's learnt
+    # something, whatever the curve did on its way.
+    beats = final.data_loss < CLEAR_WIN * baseline
     if final.data_loss > baseline + margin and not falling:
         found.append(
             f"the training loss ended at {final.data_loss:.4g}, above "
             f"{baseline:.4g}, {worse}"
         )
-    elif max(tail) > baseline + margin and not falling:
+    elif max(tail) > baseline + margin and not falling and not beats:
         found.append(
             f"the training loss swung between {min(tail):.4g} and {max(tail):.4g} "
             f"over the last {len(tail) - 1} epochs, above {baseline:.4g}, {worse}"
         )
-    if loss_curve and final.loss > loss_curve[0]:
+    if loss_curve and final.loss > loss_curve[0] and not beats:
         found.append(
             f"the training loss rose from {loss_curve[0]:.4g} at the start to "
             f"{final.loss:.4g} at the end"
@@ -139,4 +193,6 @@ def problems(final, loss_curve, baseline, baseline_words="the class frequencies"
                 f"none is positive on any of the {final.n_rows} training rows "
                 "checked, so the output ignores X"
             )
+    if final.flat is not None:
+        found.append(final.flat)
     return found
