@@ -47,7 +47,8 @@ def scratch_copy(estimator):
     """A new estimator of the same class sharing ``estimator``'s attributes.
 
     ``fit`` sets its attributes on this copy; its arrays are never changed in
-    place, so sharing them costs nothing.
+    place (the optimizer copies the state it resumes from), so sharing them
+    costs nothing.
     """
     return _frozen(type(estimator), dict(vars(estimator)))
 
@@ -55,11 +56,17 @@ def scratch_copy(estimator):
 def commit(estimator, scratch):
     """Give ``estimator`` the state of ``scratch`` in one step.
 
-    Attributes that appeared on ``estimator`` during the fit (scikit-learn's
-    callback context) are kept, with their live values.
+    A fit commits what it learnt: ``scratch`` holds the parameters as the fit
+    began, and those set on ``estimator`` meanwhile (``set_params`` in another
+    thread) stay set, as scikit-learn's MLPs keep them. Attributes that appeared
+    on ``estimator`` during the fit (scikit-learn's callback context) are kept,
+    with their live values.
     """
     state = dict(vars(scratch))
     live = vars(estimator)
+    for key in estimator.get_params(deep=False):
+        if key in live:
+            state[key] = live[key]
     for key in _CALLBACK_STATE:
         if key in live:
             state[key] = live[key]

@@ -241,3 +241,56 @@ def test_a_refit_on_other_features_leaves_the_old_model_answering(data):
         assert not isinstance(answer, Exception), answer
         np.testing.assert_array_equal(answer, before)
     assert clf.n_features_in_ == wider.shape[1]
+
+
+class PauseAfterFirstEpoch:
+    """A scikit-learn callback that holds the fit after its first epoch until told."""
+
+    def __init__(self):
+        self.paused, self.resume = threading.Event(), threading.Event()
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator):
+        if context.task_name == "epoch" and not self.paused.is_set():
+            self.paused.set()
+            assert self.resume.wait(timeout=30)
+        return False
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_parameters_set_while_a_fit_runs_stay_set(data, method):
+    # The fit trains with the parameters it began with and commits what it
+    # learnt, not the parameters of its start, as MLPClassifier keeps them.
+    pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = data
+    pause = PauseAfterFirstEpoch()
+    clf = small(epochs=3).set_callbacks(pause)
+    kwargs, errors = {} if method == "fit" else {"classes": [0, 1, 2]}, []
+
+    def train():
+        try:
+            getattr(clf, method)(X, y, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - raised in the main thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    try:
+        assert pause.paused.wait(timeout=30)
+        clf.set_params(lr=0.5, epochs=7, alpha=0.25)
+    finally:
+        pause.resume.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive() and not errors, errors
+    assert (clf.lr, clf.epochs, clf.alpha) == (0.5, 7, 0.25)
+    assert clf.n_iter_ == (3 if method == "fit" else 1)
+    assert clf._optimizer_state_["lr"] == 0.01
+    clf.predict(X[:3])
