@@ -154,7 +154,7 @@ def _check_optimizer_state(est, optimizer, result, xp):
     arrays = [a for a in optimizer.get_state().values() if hasattr(a, "shape")]
     if not all(all_finite(a, xp) for a in arrays):
         what = "the optimizer's velocity or moments stopped being finite"
-        raise diverged(result.n_iter, what, est.lr, est.alpha)
+        raise diverged(result.n_iter, what, optimizer.lr, est.alpha)
 
 
 def _batch_size(est):
