@@ -29,9 +29,10 @@ from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
 from ._core.network import Network, input_rms
+from ._core.objective import total_weight
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
-from ._core.scaling import feature_stats, unfold
+from ._core.scaling import merged, moments, scales, unfold
 from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import (
@@ -302,7 +303,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         Y = home.put(Y, X.dtype)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        stats = self._input_stats(X, sample_weight, previous, home)
+        stats, ratio = self._input_stats(X, sample_weight, previous, home)
         # Standardised inputs have a root mean square of at most 1.
         rms = 1.0
         if self.init_scale == "data" and stats is None:
@@ -310,6 +311,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         network = self._start_network(
             layer_sizes, X.dtype, rng, previous, home, rms, stats, X.shape[0]
         )
+        # The first layer's weights of feature j, rescaled with its new scale.
+        rescale = None
+        if ratio is not None:
+            rescale = network.block_factors(0, rows=np.append(ratio, 1.0))
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
@@ -346,6 +351,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 rng=rng,
                 previous=previous,
                 incremental=incremental,
+                rescale=rescale,
             )
         weights = self._fitted_weights(*network.raw_weights(), network.xp)
         vars(self).update(attributes(weights, result, optimizer, self.solver, previous))
@@ -369,22 +375,39 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         return previous
 
     def _input_stats(self, X, sample_weight, previous, home):
-        """``(x_mean_, x_scale_)`` the first layer standardises ``X`` with, or None.
+        """``(x_mean_, x_scale_)`` the first layer standardises ``X`` with, or None,
+        and the ratio of each new scale to the one before, or None.
 
-        A new fit computes them (``standardize=True``) and sets both attributes;
-        a fit that continues ``previous`` keeps its statistics, whatever
-        ``standardize`` says now. Kept in ``home``'s widest float.
+        A new fit computes them (``standardize=True``); a fit that continues
+        ``previous`` (``partial_fit``, ``warm_start``) merges its rows into
+        ``previous``'s, whatever ``standardize`` says now, as StandardScaler's
+        ``partial_fit`` does: a stream whose first call held one row, or one
+        class, is soon standardised as a whole. The fitted weights are in ``X``'s
+        units, so new statistics change no prediction. Kept in ``home``'s widest
+        float, with ``_x_var_``, the variances they come from.
         """
-        if previous is not None:
-            mean = getattr(previous, "x_mean_", None)  # None: saved before them
-            scale = getattr(previous, "x_scale_", None)
-        elif self.standardize:
-            stats = feature_stats(X, sample_weight, home.xp)
-            mean, scale = (home.put(a, home.widest_float) for a in stats)
+        before = None if previous is None else getattr(previous, "x_mean_", None)
+        if previous is None and self.standardize:
+            mean, variance = moments(X, sample_weight, home.xp)
+        elif before is None:  # not standardised, or saved before the statistics
+            self.x_mean_ = self.x_scale_ = self._x_var_ = None
+            return None, None
         else:
-            mean = scale = None
-        self.x_mean_, self.x_scale_ = mean, scale
-        return None if mean is None else (mean, scale)
+            mean, variance, _ = merged(
+                (before, previous._x_var_, previous._weight_seen_),
+                (
+                    *moments(X, sample_weight, home.xp),
+                    float(total_weight(X, sample_weight, home.xp)),
+                ),
+            )
+        mean, scale = scales(mean, variance, home.xp)
+        ratio = None
+        if previous is not None:
+            ratio = host(scale) / host(previous.x_scale_)
+        self.x_mean_, self.x_scale_, self._x_var_ = (
+            home.put(a, home.widest_float) for a in (mean, scale, variance)
+        )
+        return (self.x_mean_, self.x_scale_), ratio
 
     def _start_network(
         self,

@@ -91,13 +91,13 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     A fully connected network trained on the cross-entropy. Its defaults were
     chosen by measurement, against MLPClassifier at its own, on raw and scaled,
     small and large, dense and sparse data sets (``benchmarks/README.md`` in the
-    source tree): one hidden layer of 100 ReLU units, He's initial weights scaled
-    to the inputs (``init_scale='data'``), Adam at ``lr=0.003`` on shuffled
-    minibatches of one size of at most 128 rows, the L2 penalty ``alpha='auto'``
-    (which weighs less as the data grow), and at most 400 epochs. The first time
-    the training loss has not improved by ``tol=1e-4`` for 10 epochs, the learning
-    rate drops to a fifth (``lr_schedule='drop_once'``); the second time, training
-    ends.
+    source tree): standardised features (``standardize=True``, so that features
+    in any units need no scaler), one hidden layer of 100 ReLU units from He's
+    initial weights, Adam at ``lr=0.003`` on shuffled minibatches of one size of
+    at most 128 rows, the L2 penalty ``alpha='auto'`` (which weighs less as the
+    data grow), and at most 400 epochs. The first time the training loss has not
+    improved by ``tol=1e-3`` for 10 epochs, the learning rate drops to a fifth
+    (``lr_schedule='drop_once'``); the second time, training ends.
 
     The textbook's network is one argument away: ``ANNClassifier(**TEXTBOOK)``
     (:data:`skann.TEXTBOOK`) trains one hidden layer of 4 ReLU units from weights
@@ -120,14 +120,15 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     epochs : int, default=400
         Largest number of passes over the training data; for 'lbfgs', of
         iterations.
-    init_scale : float, 'auto' or 'data', default='data'
+    init_scale : float, 'auto' or 'data', default='auto'
         Standard deviation of the initial weights, ``W = randn(n_out, n_in) *
         init_scale``. 'auto' uses He's ``sqrt(2 / n_in)`` for the weights into ReLU
-        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data'
-        is 'auto' with the first layer's scale divided by the root mean square of
-        the training inputs' entries where it exceeds 1, so that features in large
-        units (raw pixels, areas) start the hidden units where scaled features
-        would; it is 'auto' for scaled or sparse inputs.
+        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data',
+        for ``standardize=False``, is 'auto' with the first layer's scale divided
+        by the root mean square of the training inputs' entries where it exceeds
+        1, so that features in large units (raw pixels, areas) start the hidden
+        units where scaled features would; on standardised, scaled or sparse
+        inputs it is 'auto'.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffles and the validation split. With
         the textbook's settings (:data:`skann.TEXTBOOK`), ``random_state=42``
@@ -182,7 +183,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         feature's mean square where it is below 1 (TF-IDF weights, proportions),
         so that features of small values are not kept from the model. See the
         user guide's "L2 penalty" and "Streams".
-    tol : float, default=1e-4
+    tol : float, default=1e-3
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
         improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
@@ -216,10 +217,12 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         do. The scaling is folded into the first layer: ``X`` is neither copied
         nor densified (a sparse ``X`` stays sparse, its centring lives in the
         biases), and ``coefs_``, ``intercepts_``, prediction and ONNX export take
-        ``X`` in its own units. The statistics are those of the first ``fit`` (or
-        ``partial_fit`` call), weighted by the rows' weights; a continued fit and
-        later ``partial_fit`` calls keep them. False trains on ``X`` as it is, as
-        MLPClassifier and MLPRegressor do.
+        ``X`` in its own units. The statistics are those of the rows trained on,
+        weighted by the rows' weights: a new ``fit`` computes them, and a
+        continued fit (``warm_start``) or a ``partial_fit`` call merges its rows
+        into them, as StandardScaler's ``partial_fit`` does, without changing
+        the model's predictions. False trains on ``X`` as it is, as MLPClassifier
+        and MLPRegressor do.
 
     Attributes
     ----------
@@ -234,11 +237,11 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
     x_mean_ : ndarray of shape (`n_features_in_`,) or None
-        Mean of each feature on the training data, which the first layer
+        Mean of each feature on the rows trained on, which the first layer
         subtracts (folded into ``intercepts_[0]``); None with
         ``standardize=False``.
     x_scale_ : ndarray of shape (`n_features_in_`,) or None
-        Standard deviation of each feature on the training data (1 for a constant
+        Standard deviation of each feature on the rows trained on (1 for a constant
         feature), which the first layer divides by (folded into ``coefs_[0]``);
         None with ``standardize=False``.
     loss_ : float
@@ -371,7 +374,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         activation="relu",
         lr=0.003,
         epochs=400,
-        init_scale="data",
+        init_scale="auto",
         random_state=None,
         verbose=0,
         solver="adam",
@@ -385,7 +388,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         lr_schedule="drop_once",
         power_t=0.5,
         alpha="auto",
-        tol=1e-4,
+        tol=1e-3,
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,

@@ -29,7 +29,19 @@ AUTO_ALPHA = 3.5
 AUTO_BATCH_SIZE = 128
 
 
-def run(est, network, loss, data, *, validation, reporter, rng, previous, incremental):
+def run(
+    est,
+    network,
+    loss,
+    data,
+    *,
+    validation,
+    reporter,
+    rng,
+    previous,
+    incremental,
+    rescale=None,
+):
     """Train ``network`` as ``est``'s parameters say; return what came of it.
 
     Parameters
@@ -53,6 +65,10 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         Whether this is a call of ``partial_fit``: one epoch that resumes the
         optimizer and the loss curve, with no plateau rule, and after it only
         the check that the outputs on its rows are finite.
+    rescale : array or None, default=None
+        Factors, laid out as the network's parameters, by which they were
+        rescaled since ``previous``'s optimizer state was saved (new statistics
+        of the inputs); the resumed state is rescaled alike.
 
     Returns
     -------
@@ -78,6 +94,8 @@ def run(est, network, loss, data, *, validation, reporter, rng, previous, increm
         )
     else:
         optimizer = _optimizer(est, previous if incremental else None, network.xp)
+        if incremental and rescale is not None:
+            optimizer.rescale(rescale)  # a fit resumes no state
         plan = Plan(
             1 if incremental else est.epochs,
             batch_size=_batch_size(est),

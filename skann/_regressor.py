@@ -114,13 +114,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     A fully connected network trained on the squared error. Its hidden layers,
     solvers, options and defaults are those of :class:`ANNClassifier`, the
-    defaults measured against MLPRegressor as well: one hidden layer of 100 ReLU
-    units, He's initial weights scaled to the inputs (``init_scale='data'``), Adam
-    at ``lr=0.003`` on shuffled minibatches of one size of at most 128 rows, the
-    L2 penalty ``alpha='auto'`` (which weighs less as the data grow), and at most
-    400 epochs. The first time the training loss has not improved by ``tol=1e-4``
-    for 10 epochs, the learning rate drops to a fifth
-    (``lr_schedule='drop_once'``); the second time, training ends.
+    defaults measured against MLPRegressor as well: standardised features
+    (``standardize=True``) and targets (``normalize_y=True``), one hidden layer of
+    100 ReLU units from He's initial weights, Adam at ``lr=0.003`` on shuffled
+    minibatches of one size of at most 128 rows, the L2 penalty ``alpha='auto'``
+    (which weighs less as the data grow), and at most 400 epochs. The first time
+    the training loss has not improved by ``tol=1e-3`` for 10 epochs, the learning
+    rate drops to a fifth (``lr_schedule='drop_once'``); the second time,
+    training ends.
     Momentum, L-BFGS, schedules, early stopping, ``warm_start`` and
     ``partial_fit`` on request; ``ANNRegressor(**TEXTBOOK)``
     (:data:`skann.TEXTBOOK`) trains with the textbook's settings. The output
@@ -142,14 +143,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
     epochs : int, default=400
         Largest number of passes over the training data; for 'lbfgs', of
         iterations.
-    init_scale : float, 'auto' or 'data', default='data'
+    init_scale : float, 'auto' or 'data', default='auto'
         Standard deviation of the initial weights, ``W = randn(n_out, n_in) *
         init_scale``. 'auto' uses He's ``sqrt(2 / n_in)`` for the weights into ReLU
-        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data'
-        is 'auto' with the first layer's scale divided by the root mean square of
-        the training inputs' entries where it exceeds 1, so that features in large
-        units (raw pixels, areas) start the hidden units where scaled features
-        would; it is 'auto' for scaled or sparse inputs.
+        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data',
+        for ``standardize=False``, is 'auto' with the first layer's scale divided
+        by the root mean square of the training inputs' entries where it exceeds
+        1, so that features in large units (raw pixels, areas) start the hidden
+        units where scaled features would; on standardised, scaled or sparse
+        inputs it is 'auto'.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffles and the validation split.
     verbose : int, default=0
@@ -201,7 +203,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         feature's mean square where it is below 1 (TF-IDF weights, proportions),
         so that features of small values are not kept from the model. See the
         user guide's "L2 penalty" and "Streams".
-    tol : float, default=1e-4
+    tol : float, default=1e-3
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
         improved by at least ``tol`` for more than ``n_iter_no_change`` epochs in a
@@ -231,10 +233,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
         do. The scaling is folded into the first layer: ``X`` is neither copied
         nor densified (a sparse ``X`` stays sparse, its centring lives in the
         biases), and ``coefs_``, ``intercepts_``, prediction and ONNX export take
-        ``X`` in its own units. The statistics are those of the first ``fit`` (or
-        ``partial_fit`` call), weighted by the rows' weights; a continued fit and
-        later ``partial_fit`` calls keep them. False trains on ``X`` as it is, as
-        MLPClassifier and MLPRegressor do.
+        ``X`` in its own units. The statistics are those of the rows trained on,
+        weighted by the rows' weights: a new ``fit`` computes them, and a
+        continued fit (``warm_start``) or a ``partial_fit`` call merges its rows
+        into them, as StandardScaler's ``partial_fit`` does, without changing
+        the model's predictions. False trains on ``X`` as it is, as MLPClassifier
+        and MLPRegressor do.
     normalize_y : bool, default=True
         Whether the network trains on each target minus its mean, divided by its
         standard deviation (both weighted by ``sample_weight``; a constant target
@@ -257,11 +261,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape ``(n_out,)`` holds the biases of layer ``i``.
     x_mean_ : ndarray of shape (`n_features_in_`,) or None
-        Mean of each feature on the training data, which the first layer
+        Mean of each feature on the rows trained on, which the first layer
         subtracts (folded into ``intercepts_[0]``); None with
         ``standardize=False``.
     x_scale_ : ndarray of shape (`n_features_in_`,) or None
-        Standard deviation of each feature on the training data (1 for a constant
+        Standard deviation of each feature on the rows trained on (1 for a constant
         feature), which the first layer divides by (folded into ``coefs_[0]``);
         None with ``standardize=False``.
     y_mean_ : ndarray of shape (`n_outputs_`,)
@@ -389,7 +393,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         activation="relu",
         lr=0.003,
         epochs=400,
-        init_scale="data",
+        init_scale="auto",
         random_state=None,
         verbose=0,
         solver="adam",
@@ -403,7 +407,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         lr_schedule="drop_once",
         power_t=0.5,
         alpha="auto",
-        tol=1e-4,
+        tol=1e-3,
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,

@@ -13,7 +13,7 @@ from skann._core.layers import StandardisedDense
 from skann._core.losses import LOSSES
 from skann._core.namespaces import to_numpy
 from skann._core.network import Network
-from skann._core.scaling import feature_stats, fold, unfold
+from skann._core.scaling import feature_stats, fold, merged, moments, unfold
 
 
 def _raw_units(rng, n=120):
@@ -201,21 +201,56 @@ def test_sparse_input_trains_as_dense(rng):
 
 
 @pytest.mark.parametrize("Estimator", [ANNClassifier, ANNRegressor])
-def test_continued_fits_keep_the_first_statistics(rng, Estimator):
-    """A continued fit starts from the fitted function, on the first fit's
-    statistics, whatever the new rows' units."""
+def test_continued_fits_merge_their_statistics(rng, Estimator):
+    """A continued fit, or a partial_fit call, merges its rows' statistics into
+    the model's, and the function stays the same through the change."""
     X = _raw_units(rng, 100)
     y = (X[:, 0] > 5000).astype(int) if Estimator is ANNClassifier else X[:, 0] / 100
     est = Estimator(hidden_size=6, epochs=20, random_state=0).fit(X, y)
-    mean, scale = est.x_mean_.copy(), est.x_scale_.copy()
-    before = est.predict(X) if Estimator is ANNRegressor else est.predict_proba(X)
+    scale = est.x_scale_.copy()
+
+    def outputs():
+        return est.predict(X) if Estimator is ANNRegressor else est.predict_proba(X)
+
+    before = outputs()
     est.set_params(warm_start=True, lr=1e-12, epochs=1, tol=None)
     est.fit(X * 3 + 1, y)
-    after = est.predict(X) if Estimator is ANNRegressor else est.predict_proba(X)
-    np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-8)
-    np.testing.assert_array_equal(est.x_mean_, mean)
-    est.partial_fit(X[:3] * 10, y[:3])
-    np.testing.assert_array_equal(est.x_scale_, scale)
+    np.testing.assert_allclose(outputs(), before, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(est.x_mean_, np.r_[X, X * 3 + 1].mean(axis=0))
+    assert not np.allclose(est.x_scale_, scale)
+    new = X[:3] * 10
+    est.partial_fit(new, y[:3])
+    np.testing.assert_allclose(outputs(), before, rtol=1e-6, atol=1e-8)
+    rows = np.vstack([X, X * 3 + 1, new])
+    np.testing.assert_allclose(est.x_mean_, rows.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(est.x_scale_, rows.std(axis=0), rtol=1e-10)
+
+
+def test_merged_moments_are_those_of_all_the_rows(rng):
+    X, w = rng.randn(50, 3) * [1, 10, 100] + 7, rng.uniform(0, 2, 50)
+    first = (*moments(X[:20], w[:20]), w[:20].sum())
+    second = (*moments(X[20:], w[20:]), w[20:].sum())
+    mean, variance, weight = merged(first, second)
+    whole = moments(X, w)
+    np.testing.assert_allclose(mean, whole[0], rtol=1e-12)
+    np.testing.assert_allclose(variance, whole[1], rtol=1e-10)
+    assert weight == pytest.approx(w.sum())
+
+
+@pytest.mark.parametrize("solver", ["gd", "momentum", "adam"])
+def test_a_rescaled_optimizer_holds_the_state_of_the_rescaled_run(rng, solver):
+    """Parameters scaled by c have gradients scaled by 1 / c (the chain rule):
+    the rescaled state is that of an optimizer fed those gradients all along."""
+    from skann._core.optimizers import OPTIMIZERS
+
+    c, grads = rng.uniform(0.5, 2, 6), [rng.randn(6) for _ in range(3)]
+    plain, along = OPTIMIZERS[solver](0.1), OPTIMIZERS[solver](0.1)
+    for g in grads:
+        plain.update(rng.randn(6), g)
+        along.update(rng.randn(6), g / c)
+    plain.rescale(c)
+    for key, value in along.get_state().items():
+        np.testing.assert_allclose(plain.get_state()[key], value, rtol=1e-12)
 
 
 def test_weights_are_in_the_features_units(rng):

@@ -3,10 +3,9 @@ stream: one row per call, blocks of one class, targets that move after a fit, an
 a call that diverges amid good ones. No call but the diverging one may raise, and
 skann's held-out score must reach MLP's less 0.01.
 
-The first call of a stream fixes the statistics that standardise the features (and
-a regressor's targets). A first call of one row, or of one class, gives poor ones;
-the streams that start so train on X and y as they are (``standardize=False``,
-``normalize_y=False``), as MLP does.
+Each call merges its rows into the statistics that standardise the features, so a
+first call of one row does not fix poor ones; a regressor's targets keep the
+statistics of its first call.
 """
 
 import copy
@@ -56,9 +55,7 @@ def test_one_row_per_call_classifier():
     # Each call's penalty under alpha='auto' is that of every row seen so far; the
     # penalty of one row alone held the model near 0.5 accuracy.
     X, y, X_test, y_test = two_classes(400)
-    ann = stream(
-        ANNClassifier(standardize=False, random_state=0), rows(X, y), classes=[0, 1]
-    )
+    ann = stream(ANNClassifier(random_state=0), rows(X, y), classes=[0, 1])
     mlp = stream(MLPClassifier(random_state=0), rows(X, y), classes=[0, 1])
     assert ann.score(X_test, y_test) >= mlp.score(X_test, y_test) - SLACK
     assert ann.n_iter_ == 400 and ann._weight_seen_ == 400
@@ -70,7 +67,7 @@ def test_one_row_per_call_regressor():
     X, y = make_friedman1(1400, 5, noise=0.5, random_state=0)
     X, y = (X - 0.5) * 3.4, (y - y.mean()) / y.std()
     X, y, X_test, y_test = X[:400], y[:400], X[400:], y[400:]
-    raw = ANNRegressor(standardize=False, normalize_y=False, random_state=0)
+    raw = ANNRegressor(random_state=0)
     ann = stream(raw, rows(X, y))
     mlp = stream(MLPRegressor(random_state=0), rows(X, y))
     assert ann.score(X_test, y_test) >= mlp.score(X_test, y_test) - SLACK
@@ -83,6 +80,9 @@ def test_class_sorted_blocks():
     X, y, X_test, y_test = two_classes(600)
     order = np.argsort(y, kind="stable")
     sorted_blocks = blocks(X[order], y[order], 20) * 4
+    # The features' statistics move with each class's first blocks; at the
+    # defaults this stream ends at 0.936 against MLP's 0.977, on X as it is at
+    # 0.978, as MLP trains.
     for params in ({"lr": 1e-7}, {}):
         ann = ANNClassifier(**params, standardize=False, random_state=0)
         stream(ann, sorted_blocks, classes=[0, 1])

@@ -52,6 +52,15 @@ class GradientDescent:
     def set_state(self, state):
         """Restore a state returned by :meth:`get_state`, copying its arrays."""
 
+    def rescale(self, factors):
+        """Take the state of the same run on parameters ``factors * params``.
+
+        ``factors`` is laid out as the parameters. Their gradients are then the
+        old ones divided by ``factors``, and every state made of gradients is
+        divided alike: the state this optimizer would hold had it seen them so
+        all along. Plain gradient descent has no state.
+        """
+
     def _copy(self, a):
         """A copy of the state array ``a``, or None for None."""
         if a is None:
@@ -106,6 +115,11 @@ class Momentum(GradientDescent):
         """Restore a copy of the velocity returned by :meth:`get_state`."""
         self.velocity = self._copy(state.get("velocity"))
 
+    def rescale(self, factors):
+        """The velocity sums gradients: it is divided by ``factors``."""
+        if self.velocity is not None:
+            self.velocity /= factors
+
 
 class Adam(GradientDescent):
     """Adam (Kingma and Ba, 2015), with bias correction folded into the step size.
@@ -159,6 +173,12 @@ class Adam(GradientDescent):
         self.t = state.get("t", 0)
         self.m = self._copy(state.get("m"))
         self.s = self._copy(state.get("s"))
+
+    def rescale(self, factors):
+        """The moments are of the gradient and of its square."""
+        if self.m is not None:
+            self.m /= factors
+            self.s /= factors**2
 
 
 #: First-order optimizers by their public option string ('lbfgs' is in lbfgs.py).

@@ -25,12 +25,24 @@ CHUNK_ROWS = 2**12
 
 
 def feature_stats(X, sample_weight=None, xp=None):
-    """Weighted mean and standard deviation of each column of ``X``.
+    """Weighted mean and standard deviation of each column of ``X``, to scale it.
 
-    Rows of zero weight do not count; a column whose deviation is zero, or too
-    small against its mean to be told from rounding, or not finite, gets a
-    scale of 1, so that it is only centred. Computed a chunk of rows at a time,
-    in float64 where the namespace is NumPy.
+    As :func:`moments`, then :func:`scales`.
+
+    Returns
+    -------
+    mean, scale : arrays of shape (n_features,)
+        Of ``xp``, in float64 for NumPy and in ``X``'s dtype elsewhere.
+    """
+    xp = namespace(xp)
+    return scales(*moments(X, sample_weight, xp), xp)
+
+
+def moments(X, sample_weight=None, xp=None):
+    """Weighted mean and variance of each column of ``X``.
+
+    Rows of zero weight do not count. Computed a chunk of rows at a time, in
+    float64 where the namespace is NumPy.
 
     Parameters
     ----------
@@ -40,7 +52,7 @@ def feature_stats(X, sample_weight=None, xp=None):
 
     Returns
     -------
-    mean, scale : arrays of shape (n_features,)
+    mean, variance : arrays of shape (n_features,)
         Of ``xp``, in float64 for NumPy and in ``X``'s dtype elsewhere.
     """
     xp = namespace(xp)
@@ -64,7 +76,7 @@ def feature_stats(X, sample_weight=None, xp=None):
         part, w_part = _counted(take_rows(X, rows, xp), w[rows], xp)
         squares += w_part @ (part - mean) ** 2
     # The rows of zero weight were counted at the mean above, adding nothing.
-    return _safe(mean, xp.sqrt(squares / total), xp)
+    return mean, squares / total
 
 
 def _counted(X, w, xp):
@@ -99,11 +111,34 @@ def _numpy_stats(X, w, chunks):
             variance = squares / total
         else:
             variance = np.maximum(squares / total - mean * mean, 0.0)
-    return _safe(mean, np.sqrt(variance), np)
+    return mean, variance
 
 
-def _safe(mean, scale, xp):
-    """Scales of 1 where a column cannot be scaled; means of 0 where not finite."""
+def merged(first, second):
+    """``(mean, variance, weight)`` of two sets of rows taken together.
+
+    Each set is given as its own ``(mean, variance, total weight)``, as
+    StandardScaler's ``partial_fit`` combines its batches.
+    """
+    (mean_a, var_a, weight_a), (mean_b, var_b, weight_b) = first, second
+    weight = weight_a + weight_b
+    if not weight_a > 0:
+        return second
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (weight_b / weight)
+    share_a, share_b = weight_a / weight, weight_b / weight
+    variance = share_a * var_a + share_b * var_b + delta * delta * (share_a * share_b)
+    return mean, variance, weight
+
+
+def scales(mean, variance, xp):
+    """``(mean, scale)`` that standardise columns of the given moments.
+
+    A column whose deviation is zero, or too small against its mean to be told
+    from rounding, or not finite, gets a scale of 1, so that it is only
+    centred; a mean that is not finite, 0.
+    """
+    scale = xp.sqrt(variance)
     finite = xp.isfinite(mean) & xp.isfinite(scale)
     eps = xp.finfo(scale.dtype).eps
     tiny = scale <= 10 * eps * xp.abs(mean)
