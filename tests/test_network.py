@@ -11,6 +11,7 @@ from skann._core.batches import with_ones_column
 from skann._core.layers import Dense
 from skann._core.losses import LOSSES
 from skann._core.network import Network, input_rms
+from skann._core.scaling import feature_stats
 
 LOSS_OF = {
     "binary": "binary_cross_entropy",
@@ -42,13 +43,25 @@ def _loss(kind):
 )
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("weighted", [False, True])
-def test_backward_matches_finite_differences(rng, hidden, kind, activation, weighted):
+@pytest.mark.parametrize("standardised", [False, True])
+def test_backward_matches_finite_differences(
+    rng, hidden, kind, activation, weighted, standardised
+):
     n = 12
     X = rng.randn(n, 3)
+    stats = None
+    if standardised:  # features in their own units, standardised by the first layer
+        X = X * [2000.0, 1e-3, 5.0] + [5000.0, 0.0, 1990.0]
+        stats = feature_stats(X)
     Y, loss = _targets(rng, kind, n), _loss(kind)
     w = rng.uniform(0.2, 3.0, n) if weighted else None
     net = Network.initialize(
-        (3, *hidden, Y.shape[1]), activation, loss.output_activation, 0.5, rng
+        (3, *hidden, Y.shape[1]),
+        activation,
+        loss.output_activation,
+        0.5,
+        rng,
+        input_stats=stats,
     )
     net.params += rng.randn(net.params.size) * 0.1  # biases away from zero
 
