@@ -53,7 +53,7 @@ def code_objects(module, name):
 
 def representative_fits():
     """Each solver; binary, multiclass and multilabel; batches, schedules, L2...;
-    and a regressor.
+    and a regressor, fitted and streamed.
 
     Each run starts from the textbook's settings, which the user guide follows.
     """
@@ -89,6 +89,7 @@ def representative_fits():
         clf.predict_proba(X)
     reg = ANNRegressor(8, solver="adam", lr=0.01, epochs=5, random_state=0)
     reg.fit(X, 100 * y + 1000).predict(X)
+    reg.partial_fit(X[:10], 100 * y[:10] + 1000)  # merges the features' statistics
 
 
 @pytest.fixture(scope="module")
