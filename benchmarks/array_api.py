@@ -88,6 +88,7 @@ def skann_fit(X, y, hidden, epochs):
         alpha=0.0,
         tol=None,
         early_stopping=False,
+        standardize=False,
         lr_schedule="constant",
         random_state=0,
     )

@@ -141,6 +141,7 @@ def skann_from_mlp_init(hidden, batch_size, lr, epochs, X, y):
         solver="gd",
         alpha=0.0,
         tol=None,
+        standardize=False,
     ).fit(X_probe, y_probe)
     clf.coefs_ = [W.copy() for W in probe.coefs_]
     clf.intercepts_ = [b.copy() for b in probe.intercepts_]
