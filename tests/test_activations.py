@@ -80,3 +80,14 @@ def test_no_overflow_at_large_inputs(name, dtype):
         np.testing.assert_allclose(A, [[0, 0.5, 1], [1, 1, 0]], atol=1e-30)
     if name == "softmax":
         np.testing.assert_allclose(A, [[0, 0, 1], [0.5, 0.5, 0]])
+
+
+def test_exp_output_is_numpys_exp_in_and_out_of_place(rng):
+    # MLPRegressor's log link: no clip, so an overflow shows as inf, which
+    # training reports as a divergence.
+    Z = rng.randn(5, 2) * 3
+    np.testing.assert_array_equal(
+        OUTPUT_ACTIVATIONS["exp"].forward(Z.copy()), np.exp(Z)
+    )
+    with np.errstate(over="ignore"):
+        assert OUTPUT_ACTIVATIONS["exp"].forward(np.array([[1e3]]))[0, 0] == np.inf

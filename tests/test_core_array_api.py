@@ -321,7 +321,10 @@ def test_losses_agree_with_numpys(space, name, weighted):
     loss = LOSSES[name]
     rng = np.random.RandomState(0)
     kind = {"squared_error": "regression", "binary_cross_entropy": "binary"}
+    kind.update(poisson="regression", quantile="regression")
     X, Y, w = _data(kind.get(name, "multiclass"), n=30)
+    if name == "poisson":
+        Y = np.abs(Y)
     P = OUTPUT_ACTIVATIONS[loss.output_activation].forward(rng.randn(*Y.shape) * 2)
     Y, P, w = (a.astype(space.np_dtype) for a in (Y, P, w))
     w = w if weighted else None

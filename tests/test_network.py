@@ -18,6 +18,8 @@ LOSS_OF = {
     "multilabel": "binary_cross_entropy",
     "regression": "squared_error",
     "multi-output": "squared_error",
+    "poisson": "poisson",
+    "quantile": ("quantile", 0.8),
 }
 
 
@@ -30,6 +32,10 @@ def _targets(rng, kind, n):
         return rng.randn(n, 1)
     if kind == "multi-output":
         return rng.randn(n, 3)
+    if kind == "poisson":
+        return rng.poisson(1.5, (n, 2)).astype(float)
+    if kind == "quantile":
+        return rng.randn(n, 2) * 3  # away from the outputs: no kink in the steps
     return rng.randint(0, 2, (n, 3)).astype(float)  # multilabel
 
 
@@ -39,7 +45,16 @@ def _loss(kind):
 
 @pytest.mark.parametrize("hidden", [(5,), (5, 4)])
 @pytest.mark.parametrize(
-    "kind", ["binary", "multiclass", "multilabel", "regression", "multi-output"]
+    "kind",
+    [
+        "binary",
+        "multiclass",
+        "multilabel",
+        "regression",
+        "multi-output",
+        "poisson",
+        "quantile",
+    ],
 )
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("weighted", [False, True])

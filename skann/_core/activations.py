@@ -124,6 +124,24 @@ class Softmax:
         return E / xp.sum(E, axis=1, keepdims=True)
 
 
+class Exp:
+    """``A = exp(Z)``, the inverse of the log link; used only as an output.
+
+    Its derivative is ``A`` itself, but it is never needed on its own: it is fused
+    with the Poisson deviance (see ``losses.py``). Like MLPRegressor's, it does not
+    clip ``Z``: an output beyond the dtype's range is ``inf``, which training
+    reports as a divergence.
+    """
+
+    name = "exp"
+
+    def forward(self, Z, xp=np):
+        """Return ``exp(Z)``, which it may write over ``Z``."""
+        if xp is np:
+            return np.exp(Z, out=Z)
+        return xp.exp(Z)
+
+
 #: Half the log of the largest number of each floating dtype.
 _HALF_EXPONENT_RANGE = {
     np.dtype(t): 0.5 * float(np.log(np.finfo(t).max)) for t in (np.float32, np.float64)
@@ -133,4 +151,4 @@ _HALF_EXPONENT_RANGE = {
 ACTIVATIONS = {cls.name: cls() for cls in (Identity, ReLU, Tanh, Logistic)}
 
 #: Output activations by the name stored in ``out_activation_``.
-OUTPUT_ACTIVATIONS = {cls.name: cls() for cls in (Identity, Logistic, Softmax)}
+OUTPUT_ACTIVATIONS = {cls.name: cls() for cls in (Identity, Logistic, Softmax, Exp)}

@@ -5,7 +5,9 @@ outputs ``P`` and optional ``sample_weight``, and is a weighted mean over sample
 (mean reduction): ``sum_i w_i * l_i / sum_i w_i``. Paired with its output activation
 (logistic, softmax), a cross-entropy's gradient with respect to the output logits
 ``Z`` is ``dZ = (P - Y) * w / sum(w)``, without the activation's own derivative; so
-is the squared error's, paired with the identity.
+is the squared error's, paired with the identity, and the Poisson deviance's, paired
+with the exponential (the log link). The pinball loss of a quantile, paired with the
+identity, has its own.
 
 ``P`` may carry a leading axis, one entry per epoch, ``(n_epochs, n_samples,
 n_outputs)``: the losses of several epochs on the same data then take one pass (see
@@ -14,7 +16,7 @@ n_outputs)``: the losses of several epochs on the same data then take one pass (
 
 import numpy as np
 
-from .namespaces import namespace
+from .namespaces import device_of, from_numpy, namespace, to_numpy
 
 
 def _weighted_mean(terms, sample_weight, xp):
@@ -162,21 +164,8 @@ class CategoricalCrossEntropy(Loss):
         return _fraction(right, sample_weight, xp)
 
 
-class SquaredError(Loss):
-    """``0.5 * sum_k (y_k - p_k)**2`` summed over outputs (identity units).
-
-    With one output it is MLPRegressor's squared loss; with several, MLPRegressor
-    reports the mean over outputs but steps along the gradient of this sum, so only
-    the loss values differ, by the number of outputs.
-    """
-
-    name = "squared_error"
-    output_activation = "identity"
-
-    def terms(self, Y, P, xp=np):
-        """Return ``0.5 * (y - p)**2`` for every entry of ``P``."""
-        residuals = P - Y
-        return 0.5 * residuals * residuals
+class RegressionLoss(Loss):
+    """A loss of real targets: scored by R², as scikit-learn's regressors are."""
 
     def score(self, Y, P, sample_weight=None, xp=None):
         """Coefficient of determination R², weighted by sample, averaged over outputs.
@@ -198,8 +187,128 @@ class SquaredError(Loss):
         return float(xp.mean(r2))
 
 
+class SquaredError(RegressionLoss):
+    """``0.5 * sum_k (y_k - p_k)**2`` summed over outputs (identity units).
+
+    With one output it is MLPRegressor's squared loss; with several, MLPRegressor
+    reports the mean over outputs but steps along the gradient of this sum, so only
+    the loss values differ, by the number of outputs.
+    """
+
+    name = "squared_error"
+    output_activation = "identity"
+
+    def terms(self, Y, P, xp=np):
+        """Return ``0.5 * (y - p)**2`` for every entry of ``P``."""
+        residuals = P - Y
+        return 0.5 * residuals * residuals
+
+
+class Poisson(RegressionLoss):
+    """Half the Poisson deviance, ``y log(y / p) - y + p``, summed over outputs.
+
+    Paired with the exponential, ``p = exp(z)`` (the log link), its gradient with
+    respect to ``z`` is ``p - y``, the squared error's. It is MLPRegressor's
+    ``loss='poisson'``, the constant ``y log y - y`` included, so that a perfect
+    prediction costs 0; ``y log y`` is 0 at ``y = 0``. The predicted mean is
+    clipped to the dtype's smallest normal number in the log, where ``exp``
+    underflows to 0.
+    """
+
+    name = "poisson"
+    output_activation = "exp"
+
+    def terms(self, Y, P, xp=np):
+        """Return ``y log(y / p) - y + p`` for every entry of ``P``."""
+        positive = Y > 0
+        tiny = float(xp.finfo(P.dtype).smallest_normal)
+        ratio = xp.where(positive, Y, 1.0) / xp.clip(P, tiny, None)
+        return xp.where(positive, Y * xp.log(ratio), 0.0) - Y + P
+
+
+class Pinball(RegressionLoss):
+    """The pinball loss of the ``quantile`` q, summed over outputs (identity units).
+
+    ``q (y - p)`` where ``y >= p``, ``(1 - q) (p - y)`` where ``y < p``, as
+    ``sklearn.metrics.mean_pinball_loss`` has it (at q = 0.5, half the absolute
+    error); its minimiser over constants is a q-quantile of the targets. Its
+    gradient with respect to ``p`` is ``1[p > y] - q`` (at ``p = y``,
+    scikit-learn's choice, ``-q``), not ``p - y``.
+
+    Parameters
+    ----------
+    quantile : float in (0, 1), default=0.5
+    """
+
+    name = "quantile"
+    output_activation = "identity"
+
+    def __init__(self, quantile=0.5):
+        self.quantile = quantile
+
+    def terms(self, Y, P, xp=np):
+        """Return ``max(q (y - p), (q - 1) (y - p))`` for every entry of ``P``."""
+        R = Y - P
+        return xp.maximum(self.quantile * R, (self.quantile - 1) * R)
+
+    def gradient(self, Y, P, sample_weight=None, xp=None):
+        """Return ``dZ = (1[P > Y] - q) * w / sum(w)``."""
+        xp = namespace(xp)
+        above = P > Y
+        above = above.astype(P.dtype) if xp is np else xp.astype(above, P.dtype)
+        dZ = above - self.quantile
+        if sample_weight is None:
+            return dZ / P.shape[0]
+        return dZ * (sample_weight / xp.sum(sample_weight))[:, None]
+
+    def baseline(self, Y, sample_weight=None, xp=None):
+        """Return the loss of always predicting each column's weighted q-quantile.
+
+        The quantile is the smallest target whose weighted share of the rows at or
+        below it reaches q, found on the host: sorting along an axis and taking
+        along it are not in every version of the standard.
+        """
+        xp = namespace(xp)
+        Y_host = to_numpy(Y, xp)
+        w = np.ones(Y.shape[0]) if sample_weight is None else sample_weight
+        w = np.asarray(to_numpy(w, xp), dtype=np.float64)
+        order = np.argsort(Y_host, axis=0, kind="stable")
+        shares = np.cumsum(w[order], axis=0)
+        first = np.argmax(shares >= self.quantile * shares[-1], axis=0)
+        constant = np.take_along_axis(Y_host, order, axis=0)[
+            first, np.arange(Y.shape[1])
+        ]
+        constant = from_numpy(constant, xp, device=device_of(Y, xp))
+        return self.loss(Y, xp.broadcast_to(constant, Y.shape), sample_weight, xp)
+
+
+class Losses(dict):
+    """Losses by name, and a loss with a parameter by ``(name, value)``.
+
+    ``LOSSES['quantile']`` is the pinball loss of the median;
+    ``LOSSES['quantile', 0.9]`` a new one of the 0.9 quantile.
+    """
+
+    def __missing__(self, key):
+        if isinstance(key, tuple) and key[0] in self:
+            name, *args = key
+            return type(self[name])(*args)
+        raise KeyError(key)
+
+
 #: Losses by name; each names the output activation it is fused with.
-LOSSES = {
-    cls.name: cls()
-    for cls in (BinaryCrossEntropy, CategoricalCrossEntropy, SquaredError)
-}
+LOSSES = Losses(
+    (cls.name, cls())
+    for cls in (
+        BinaryCrossEntropy,
+        CategoricalCrossEntropy,
+        SquaredError,
+        Poisson,
+        Pinball,
+    )
+)
+
+#: The losses of real targets, ANNRegressor's options.
+REGRESSION_LOSSES = tuple(
+    name for name, loss in LOSSES.items() if isinstance(loss, RegressionLoss)
+)
