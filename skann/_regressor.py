@@ -1,15 +1,18 @@
 """ANNRegressor: real-valued targets on top of :mod:`skann._base`."""
 
 import contextlib
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
 from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
+from ._core.losses import LOSSES, REGRESSION_LOSSES
 from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._fitted import fitted_model
@@ -82,6 +85,12 @@ def _stats_words(mean, scale):
     return f"mean {mean:.4g}, standard deviation {scale:.4g}"
 
 
+def _check_poisson_targets(Y):
+    """Refuse negative targets, or a column whose sum is not positive."""
+    if np.any(Y < 0) or np.any(Y.sum(axis=0) <= 0):
+        raise ValueError("loss='poisson' requires non-negative y and sum(y) > 0.")
+
+
 def _column(k, Y):
     """How the messages name output ``k`` of ``Y``."""
     return "y" if Y.shape[1] == 1 else f"column {k} of y"
@@ -112,7 +121,9 @@ def _feature_advice(X):
 class ANNRegressor(RegressorMixin, BaseANN):
     """Neural-network regressor: the network of ANNClassifier with a linear output.
 
-    A fully connected network trained on the squared error. Its hidden layers,
+    A fully connected network trained on the squared error, on half the Poisson
+    deviance of counts (``loss='poisson'``), or on the pinball loss of a
+    quantile (``loss='quantile'``). Its hidden layers,
     solvers, options and defaults are those of :class:`ANNClassifier`, the
     defaults measured against MLPRegressor as well: standardised features
     (``standardize=True``) and targets (``normalize_y=True``), one hidden layer of
@@ -125,7 +136,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
     Momentum, L-BFGS, schedules, early stopping, ``warm_start`` and
     ``partial_fit`` on request; ``ANNRegressor(**TEXTBOOK)``
     (:data:`skann.TEXTBOOK`) trains with the textbook's settings. The output
-    layer has one identity unit per target.
+    layer has one unit per target: the identity, or ``exp`` for 'poisson'.
 
     By default the network trains on standardised targets, ``(y - y_mean_) /
     y_scale_``, so that targets of any scale train as well as targets near 1, and
@@ -248,7 +259,21 @@ class ANNRegressor(RegressorMixin, BaseANN):
         ``partial_fit``, sets ``y_mean_`` and ``y_scale_``; a continued fit and
         later ``partial_fit`` calls keep them. False trains on ``y`` as it is,
         as MLPRegressor does: targets far from 1 then need a learning rate
-        scaled to them.
+        scaled to them. Ignored with ``loss='poisson'``, whose output
+        ``exp(z)`` cannot be shifted by ``y_mean_``: it trains on the counts as
+        they are, as MLPRegressor does.
+    loss : {'squared_error', 'poisson', 'quantile'}, default='squared_error'
+        The loss, a weighted mean over samples, summed over outputs.
+        'squared_error': half the squared error, with an identity output.
+        'poisson': half the Poisson deviance, ``y log(y / p) - y + p``, with the
+        output ``p = exp(z)`` (a log link), MLPRegressor's ``loss='poisson'``;
+        ``y`` must be non-negative with a positive sum in each column.
+        'quantile': the pinball loss of ``quantile``, with an identity output:
+        the network predicts that conditional quantile of ``y``. The score is
+        R² for every loss, as MLPRegressor's.
+    quantile : float in (0, 1), default=0.5
+        The quantile that ``loss='quantile'`` predicts (0.5, the median);
+        ignored by the other losses.
 
     Attributes
     ----------
@@ -282,7 +307,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         model and of ``partial_fit``. It is the loss of the targets the network
         trains on: with ``normalize_y=True``, the standardised ones, so a loss of
         0.5 per output is that of predicting the mean, and the squared error in
-        ``y``'s units is the loss times ``y_scale_ ** 2``. ``best_loss_``,
+        ``y``'s units is the loss times ``y_scale_ ** 2`` (the pinball loss, times
+        ``y_scale_``). ``best_loss_``,
         ``loss_`` and ``validation_loss_curve_`` are in the same units.
     best_loss_ : float or None
         Smallest value in ``loss_curve_``; None when the last ``fit`` used
@@ -308,8 +334,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Number of layers, input and output included.
     n_outputs_ : int
         Number of output units, one per target.
-    out_activation_ : {'identity'}
-        Output activation.
+    out_activation_ : {'identity', 'exp'}
+        Output activation: 'exp' for ``loss='poisson'``.
 
     See Also
     --------
@@ -336,6 +362,19 @@ class ANNRegressor(RegressorMixin, BaseANN):
     n_outputs``, while stepping along the gradient of ``L``; ANNRegressor reports
     ``L`` itself, the loss its gradient belongs to, so the two take the same steps
     and their ``loss_curve_`` differ by the factor ``n_outputs``.
+
+    With ``loss='poisson'`` the output is ``P = exp(Z)`` and the loss
+    ``sum_i w_i * sum_k (Y_ik log(Y_ik / P_ik) - Y_ik + P_ik) / sum_i w_i``,
+    half the Poisson deviance (0 for a perfect prediction), MLPRegressor's with
+    ``loss='poisson'``; its gradient with respect to ``Z`` is ``(P - Y) * w /
+    sum(w)`` again, so that with ``normalize_y=False`` and equal settings the two
+    take the same steps. With ``loss='quantile'`` and ``q = quantile`` the loss
+    is ``sum_i w_i * sum_k max(q R_ik, (q - 1) R_ik) / sum_i w_i`` with ``R = Y -
+    P`` (``sklearn.metrics.mean_pinball_loss``), and ``dZ = (1[P > Y] - q) * w /
+    sum(w)``. For ``a > 0`` the pinball loss of ``a y + b`` against ``a p + b``
+    is ``a`` times that of ``y`` against ``p``: a network trained on
+    standardised targets predicts the same quantile, scaled back, and its loss
+    curve is in units of ``y_scale_``.
 
     A 1-D ``y``, or a column vector, gives 1-D predictions, as in MLPRegressor;
     several targets give ``(n_samples, n_outputs)``. ``X`` may be a SciPy sparse
@@ -384,6 +423,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
     _parameter_constraints = {
         **BaseANN._parameter_constraints,
         "normalize_y": ["boolean"],
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -414,6 +455,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         warm_start=False,
         standardize=True,
         normalize_y=True,
+        loss="squared_error",
+        quantile=0.5,
     ):
         super().__init__(
             hidden_size,
@@ -442,10 +485,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
             standardize=standardize,
         )
         self.normalize_y = normalize_y
+        self.loss = loss
+        self.quantile = quantile
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        # The Poisson loss needs counts: non-negative targets.
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -502,6 +549,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
         :meth:`_training_targets` standardises ``Y`` and casts it to ``dtype``.
         """
         Y = _as_2d(y)
+        if self.loss == "poisson":
+            _check_poisson_targets(Y)
+        output = LOSSES[self.loss].output_activation
+        if continuing and self.out_activation_ != output:
+            raise ValueError(
+                f"loss={self.loss!r} needs the output activation {output!r}, but "
+                f"the model was fitted with {self.out_activation_!r}; set "
+                "warm_start=False to start anew."
+            )
         if continuing and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but the model was fitted on "
@@ -526,7 +582,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         widest float.
         """
         if not continuing:
-            if self.normalize_y:
+            if self._standardises_y():
                 stats = _target_stats(Y, host(sample_weight))
             else:
                 stats = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
@@ -548,6 +604,14 @@ class ANNRegressor(RegressorMixin, BaseANN):
                 f"(warm_start=False) on these targets{wider}."
             )
         return Z
+
+    def _standardises_y(self):
+        """Whether the network trains on standardised targets.
+
+        ``normalize_y`` applies to the identity output alone: ``exp(z)`` of the
+        Poisson loss cannot predict ``y_scale_ * exp(z) + y_mean_``.
+        """
+        return self.normalize_y and LOSSES[self.loss].output_activation == "identity"
 
     def _continued_weights(self, previous):
         """The weights of ``previous``, its output layer put back in the units of
@@ -614,7 +678,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
         ``Z`` holds the targets the network trained on.
         """
-        if self.normalize_y:
+        if self._standardises_y():
             mean, scale = host(self.y_mean_), host(self.y_scale_)
             k = int(np.argmax(scale))
             stats = _stats_words(mean[k], scale[k])
@@ -623,14 +687,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
             mean, scale = _target_stats(Z, sample_weight)
             k = int(np.argmax(np.hypot(mean, scale)))
             stats = _stats_words(mean[k], scale[k])
+            why = "normalize_y=False" if not self.normalize_y else "loss='poisson'"
             note = (
                 f"The network trained on {_column(k, Z)} as it is ({stats}), not "
-                "standardised (normalize_y=False)"
+                f"standardised ({why})"
             )
         extreme = self._target_problem(Z, sample_weight)
         if extreme is None:
             return f"{note}. "
-        if self.normalize_y:
+        if self._standardises_y():
             return (
                 f"{note}, and its values reach {extreme:.3g} standard deviations "
                 "from the mean: compress them, for example with "
@@ -648,9 +713,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
         deviations); targets not standardised, through their scale (returned as
         their largest root mean square). None if neither applies.
         """
-        if self.normalize_y:
+        if self._standardises_y():
             extreme = float(np.max(np.abs(Z), initial=0.0))
             return extreme if extreme > EXTREME_Z else None
+        if self.loss == "poisson":
+            # Counts train as they are: neither remedy below applies.
+            return None
         mean, scale = _target_stats(Z, sample_weight)
         rms = float(np.hypot(mean, scale).max())
         return rms if rms > UNSCALED_RMS else None
@@ -663,7 +731,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
             advice.append(f"standardize=True or scaling {features}")
         Z = np.asarray(host(data.Y), dtype=np.float64)
         extreme = self._target_problem(Z, host(data.sample_weight))
-        if extreme is not None and self.normalize_y:
+        if extreme is not None and self._standardises_y():
             advice.append(
                 f"compressing y, whose values reach {extreme:.3g} standard "
                 "deviations from its mean (for example with "
@@ -676,21 +744,30 @@ class ANNRegressor(RegressorMixin, BaseANN):
             )
         return ", ".join(advice) or None
 
-    #: What the loss of :meth:`_diagnose` compares against predicts.
-    _baseline_words = "the mean target"
+    @property
+    def _baseline_words(self):
+        """What the constant the diagnosis compares the loss against predicts."""
+        if self.loss == "quantile":
+            return f"the targets' {self.quantile:g} quantile"
+        return "the mean target"
+
     #: R² is undefined on fewer held-out rows, as in MLPRegressor.
     _min_validation_rows = 2
 
     def _loss_name(self):
-        return "squared_error"
+        """The key of ``LOSSES``: the name, with its parameter for 'quantile'."""
+        if self.loss == "quantile":
+            return "quantile", self.quantile
+        return self.loss
 
     def _check_fitted_targets(self, refuse):
-        """Refuse an output activation other than the identity, and bad y_mean_ or
+        """Refuse an output activation of no regression loss, and bad y_mean_ or
         y_scale_."""
-        if self.out_activation_ != "identity":
+        outputs = sorted({LOSSES[name].output_activation for name in REGRESSION_LOSSES})
+        if self.out_activation_ not in outputs:
             refuse(
                 "out_activation_",
-                f"is {self.out_activation_!r}, but regression needs 'identity'",
+                f"is {self.out_activation_!r}, but regression needs one of {outputs}",
             )
         home = Home.of(self.coefs_[0])
         widest = home.widest_float

@@ -256,7 +256,9 @@ def test_a_regressor_with_a_classifiers_output_is_refused(data):
     reg.out_activation_ = "logistic"
     with pytest.raises(ValueError, match="ANNRegressor is inconsistent: "):
         pickle.loads(pickle.dumps(reg))
-    with pytest.raises(ValueError, match="regression needs 'identity'"):
+    with pytest.raises(
+        ValueError, match=r"regression needs one of \['exp', 'identity'\]"
+    ):
         reg.predict(X)
 
 

@@ -115,7 +115,7 @@ def flat(P, Y, out_activation):
     of the rows that count (of positive weight).
     """
     n = P.shape[0]
-    if out_activation == "identity":
+    if out_activation in ("identity", "exp"):  # a regressor's outputs
         spread, wanted = P.std(axis=0), Y.std(axis=0)
         varies = wanted > 0
         if varies.any() and np.all(spread[varies] < FLAT_SPREAD * wanted[varies]):
