@@ -1,9 +1,9 @@
 """From scikit-learn's MLPClassifier and MLPRegressor to skann.
 
 skann takes most parameter names from the MLPs. Five differ (:data:`RENAMED`), two
-values need translating (``solver='sgd'``, ``batch_size='auto'``), and three MLP
-settings have no counterpart (``max_fun`` of L-BFGS, ``loss='poisson'``, a network
-without hidden layers). Each skann parameter is computed from the MLP parameters it
+values need translating (``solver='sgd'``, ``batch_size='auto'``), and two MLP
+settings have no counterpart (``max_fun`` of L-BFGS, a network without hidden
+layers). Each skann parameter is computed from the MLP parameters it
 depends on by one :class:`_Rule`;
 the public functions apply the rules to a whole estimator (:func:`from_mlp`), to a
 ``set_params`` dict (:func:`mlp_params`) or to a search's grid
@@ -51,8 +51,8 @@ ABSENT = {
         "default max_fun=15000 up to 7500 epochs; bound the iterations with epochs"
     ),
     "loss": (
-        "ANNClassifier trains on the cross-entropy and ANNRegressor on the squared "
-        "error, MLP's default losses, and no other"
+        "ANNClassifier trains on the cross-entropy, as MLPClassifier does; "
+        "ANNRegressor takes loss"
     ),
 }
 
@@ -60,7 +60,6 @@ ABSENT = {
 _PIPELINE_NAMES = {"mlpclassifier": "annclassifier", "mlpregressor": "annregressor"}
 
 _DEFAULTS = MLPClassifier().get_params()
-_LOSSES = ("log_loss", "squared_error")
 
 #: ``target`` (a skann parameter) is ``compute(context)``, ``context`` being every
 #: MLP parameter; it depends on the MLP parameters ``sources`` only.
@@ -117,12 +116,6 @@ def _check_max_fun(context):
         )
 
 
-def _check_loss(context):
-    loss = context.get("loss", "log_loss")
-    if loss not in _LOSSES:
-        raise ValueError(f"loss={loss!r} has no skann equivalent: {ABSENT['loss']}.")
-
-
 _RULES = (
     _Rule("hidden_size", ("hidden_layer_sizes",), _hidden_size),
     _Rule("lr", ("learning_rate_init",), None),
@@ -138,7 +131,8 @@ _RULES = (
     ),
     *(_Rule(name, (name,), None) for name in SHARED),
     _Rule(None, ("max_fun", "solver"), _check_max_fun),
-    _Rule(None, ("loss",), _check_loss),
+    # MLPRegressor's 'squared_error' and 'poisson' are ANNRegressor's.
+    _Rule("loss", ("loss",), None),
 )
 
 #: Every MLP parameter name that a rule reads.
@@ -357,8 +351,7 @@ def from_mlp(estimator):
         If ``estimator`` is not an MLPClassifier or MLPRegressor.
     ValueError
         If it uses what skann has not: ``max_fun`` other than 15000 with
-        ``solver='lbfgs'``, ``loss='poisson'``, or no hidden layer
-        (``hidden_layer_sizes=()``).
+        ``solver='lbfgs'``, or no hidden layer (``hidden_layer_sizes=()``).
 
     See Also
     --------

@@ -144,3 +144,48 @@ def test_lbfgs_reaches_mlps_weights(diabetes, start_from):
     ann, mlp = train_both(mlp, X, y, start_from)
     assert ann.n_iter_ == mlp.n_iter_
     np.testing.assert_allclose(ann.predict(X), mlp.predict(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """Standardised diabetes features; Poisson counts of a log-linear mean."""
+    X, _ = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    mean = np.exp(0.5 + 0.4 * X[:, 2] + 0.3 * X[:, 8])
+    return X, np.random.RandomState(0).poisson(mean).astype(float)
+
+
+@pytest.mark.skipif(
+    "loss" not in MLPRegressor().get_params(), reason="scikit-learn 1.7 and newer"
+)
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_poisson_regressor_takes_mlps_steps(name, counts, start_from):
+    # The exponential output and half the Poisson deviance, MLP's to the constant.
+    X, y = counts
+    mlp = MLPRegressor(**COMMON, **SETTINGS[name], loss="poisson")
+    ann, mlp = train_both(mlp, X, y, start_from)
+    assert ann.out_activation_ == mlp.out_activation_ == "exp"
+    assert_same_training(ann, mlp)
+    np.testing.assert_allclose(ann.predict(X), mlp.predict(X), rtol=1e-9)
+
+
+@pytest.mark.skipif(
+    "loss" not in MLPRegressor().get_params(), reason="scikit-learn 1.7 and newer"
+)
+@pytest.mark.filterwarnings("ignore:.*`disp` and `iprint`:DeprecationWarning")
+def test_poisson_regressor_weighted_and_by_lbfgs_takes_mlps_steps(counts, start_from):
+    X, y = counts
+    w = np.random.RandomState(1).uniform(0.2, 3.0, len(y))
+    # Full batches: MLP's loss curve weighs each batch's loss by its rows, not by
+    # its weight, so only one batch an epoch reports the weighted mean loss.
+    settings = {**SETTINGS["sgd-no-momentum"], "batch_size": len(y)}
+    mlp = MLPRegressor(**COMMON, **settings, loss="poisson")
+    start_from(*initial_weights(mlp, X, y))
+    ann = quietly(from_mlp(mlp).fit, X, y, w)
+    assert_same_training(ann, quietly(mlp.fit, X, y, w))
+    mlp = MLPRegressor(
+        **COMMON, solver="lbfgs", alpha=1e-2, max_iter=40, loss="poisson"
+    )
+    ann, mlp = train_both(mlp, X, y, start_from)
+    assert ann.n_iter_ == mlp.n_iter_
+    np.testing.assert_allclose(ann.predict(X), mlp.predict(X), rtol=1e-6)

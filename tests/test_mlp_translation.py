@@ -64,7 +64,9 @@ def test_from_mlp_sets_every_parameter_so_skanns_defaults_do_not_matter(mlp_clas
     fresh = type(ann)()
     assert set(ann.get_params()) == set(fresh.get_params())
     translated = mlp_params(mlp_class().get_params(), mlp=mlp_class())
+    # quantile weighs only loss='quantile', which no MLP has.
     set_by_from_mlp = {"init_scale", "class_weight", "normalize_y", "standardize"}
+    set_by_from_mlp.add("quantile")
     assert set(translated) | set_by_from_mlp >= set(ann.get_params())
     if mlp_class is MLPRegressor:
         assert ann.normalize_y is False
@@ -121,9 +123,6 @@ def test_what_skann_lacks_is_refused():
         from_mlp(MLPClassifier(solver="lbfgs", max_fun=100))
     # Only L-BFGS uses max_fun.
     assert from_mlp(MLPClassifier(solver="adam", max_fun=100)).solver == "adam"
-    if "loss" in MLPRegressor().get_params():  # scikit-learn 1.7 and newer
-        with pytest.raises(ValueError, match="loss='poisson' has no skann equiv"):
-            from_mlp(MLPRegressor(loss="poisson"))
     with pytest.raises(TypeError, match="MLPClassifier or an MLPRegressor"):
         from_mlp(LogisticRegression())
     with pytest.raises(TypeError, match="mlp must be"):
@@ -305,10 +304,23 @@ def test_learning_rate_points_to_both_lr_parameters():
         ANNClassifier().set_params(learning_rate=0.01)
 
 
-@pytest.mark.parametrize("name, value", [("max_fun", 15000), ("loss", "squared_error")])
+@pytest.mark.parametrize("name, value", [("max_fun", 15000), ("loss", "log_loss")])
 def test_mlp_names_without_equivalent_say_so(name, value):
-    with pytest.raises(ValueError, match=f"no parameter '{name}': .*(epochs|squared)"):
-        ANNRegressor().set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"no parameter '{name}': .*(epochs|cross-)"):
+        ANNClassifier().set_params(**{name: value})
+
+
+@pytest.mark.skipif(
+    "loss" not in MLPRegressor().get_params(), reason="scikit-learn 1.7 and newer"
+)
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_mlp_regressors_losses_are_annregressors(loss):
+    ann = from_mlp(MLPRegressor(loss=loss))
+    assert ann.loss == loss and ann.normalize_y is False
+    assert mlp_params({"loss": loss}, mlp=MLPRegressor()) == {"loss": loss}
+    grid = {"mlpregressor__loss": ["squared_error", "poisson"]}
+    grid = mlp_param_grid(grid, mlp=MLPRegressor())
+    assert grid == [{"annregressor__loss": ["squared_error", "poisson"]}]
 
 
 def test_other_unknown_names_keep_the_usual_errors():
