@@ -2,7 +2,8 @@
 
 The graph is written from the fitted weights with the ``onnx`` package's helper API:
 one ``MatMul`` and ``Add`` per layer, the hidden activation between them, and the
-output activation (``Sigmoid`` or ``Softmax``; none for a regressor) last. It has one
+output activation (``Sigmoid`` or ``Softmax``; for a regressor ``Exp`` with
+``loss='poisson'``, none otherwise) last. It has one
 input, ``X``. A classifier's graph has two outputs: ``label``, what
 :meth:`~skann.ANNClassifier.predict` returns, and ``probabilities``, what
 :meth:`~skann.ANNClassifier.predict_proba` returns; a regressor's has one,
@@ -38,6 +39,8 @@ MIN_OPSET = 13
 
 #: ONNX operator of each hidden activation; identity needs none.
 _HIDDEN_OPS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid", "identity": None}
+#: ONNX operator of each output activation of a regressor; identity needs none.
+_REGRESSION_OPS = {"identity": None, "exp": "Exp"}
 
 _MISSING_EXTRA = "pip install 'skann[onnx]'"
 
@@ -135,12 +138,22 @@ def _write_layers(graph, estimator, X, dtype):
 
 
 def _write_regression(graph, estimator, X, dtype, predictions, flatten):
-    """Add the nodes that compute ``predictions`` from ``X``: the identity output.
+    """Add the nodes that compute ``predictions`` from ``X``: the output activation
+    of ``_REGRESSION_OPS`` on the last layer.
 
     With ``flatten``, a single output comes out with shape ``(N,)``, as ``predict``
     returns it.
     """
+    if estimator.out_activation_ not in _REGRESSION_OPS:
+        raise ValueError(
+            "No ONNX operator is known for the output activation "
+            f"{estimator.out_activation_!r}; export supports "
+            f"{sorted(_REGRESSION_OPS)}."
+        )
+    op = _REGRESSION_OPS[estimator.out_activation_]
     Z = _write_layers(graph, estimator, X, dtype)
+    if op is not None:
+        Z = graph.node(op, [Z], "mean")
     if flatten and estimator.n_outputs_ == 1:
         flat = graph.constant("flat_shape", np.array([-1], dtype=np.int64))
         graph.node("Reshape", [Z, flat], "predictions", output=predictions)
@@ -199,7 +212,8 @@ def to_onnx(estimator, X_sample, *, target_opset=DEFAULT_OPSET):
     ----------
     estimator : ANNClassifier or ANNRegressor
         A fitted estimator: for a classifier, binary, multiclass or multilabel; for
-        a regressor, one output or several; any number of hidden layers, any hidden
+        a regressor, one output or several, of any loss ('poisson' exports its
+        ``exp`` output as ``Exp``); any number of hidden layers, any hidden
         activation.
     X_sample : array-like of shape (n_samples, n_features)
         A few rows of input, dense. Its dtype, ``float32`` or ``float64``, is the

@@ -17,6 +17,7 @@ from textbook_settings import textbook_classifier, textbook_regressor
 
 import skann
 import skann._engine
+import skann.onnx
 from skann import ANNRegressor
 from skann.exceptions import InconsistentVersionWarning
 from skann.onnx import to_onnx
@@ -289,6 +290,32 @@ def test_onnx_graph_predicts_as_the_regressor(multi, dtype, outputs):
     assert predictions.shape == reg.predict(X).shape
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(predictions, reg.predict(X), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("loss", ["poisson", "quantile"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_onnx_graph_predicts_as_the_regressor_of_each_loss(multi, dtype, loss):
+    X, Y = multi
+    y = np.exp(Y[:, :2] / (3 * Y[:, :2].std(axis=0))) if loss == "poisson" else Y
+    reg = textbook_regressor((8, 4), solver="lbfgs", epochs=50, random_state=0)
+    reg = reg.set_params(loss=loss, quantile=0.8).fit(X, y)
+    model = to_onnx(reg, X.astype(dtype))
+    assert ("Exp" in {n.op_type for n in model.graph.node}) == (loss == "poisson")
+    session = ort.InferenceSession(
+        model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (predictions,) = session.run(["predictions"], {"X": X.astype(dtype)})
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(predictions, reg.predict(X), rtol=rtol, atol=rtol)
+
+
+def test_onnx_refuses_an_output_it_cannot_write_by_name(data, monkeypatch):
+    X, y = data
+    reg = gd(loss="poisson").fit(X, np.abs(y))
+    # An output activation the table of operators lacks, as a later loss's may.
+    monkeypatch.delitem(skann.onnx._REGRESSION_OPS, "exp")
+    with pytest.raises(ValueError, match="output activation 'exp'; export supp"):
+        to_onnx(reg, X)
 
 
 def test_no_warning_escapes_a_quiet_fit(data):
