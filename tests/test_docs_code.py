@@ -90,6 +90,9 @@ def representative_fits():
     reg = ANNRegressor(8, solver="adam", lr=0.01, epochs=5, random_state=0)
     reg.fit(X, 100 * y + 1000).predict(X)
     reg.partial_fit(X[:10], 100 * y[:10] + 1000)  # merges the features' statistics
+    for loss, target in (("poisson", y), ("quantile", 100 * y + 1000)):
+        reg = ANNRegressor(8, loss=loss, quantile=0.9, epochs=5, random_state=0)
+        reg.fit(X, target).predict(X)
 
 
 @pytest.fixture(scope="module")
