@@ -221,7 +221,7 @@ class FittedModel:
         one_chunk = X.shape[0] <= chunk
         with np.errstate(over="ignore", invalid="ignore"):
             if one_chunk and n_columns == n_outputs:
-                units = network.forward(X.astype(dtype, copy=False), keep=False)
+                units = network.forward(X.astype(dtype, copy=False))
                 return units, units
             out = np.empty((X.shape[0], n_columns), dtype=dtype)
             units = out[:, n_columns - n_outputs :]
@@ -229,7 +229,7 @@ class FittedModel:
                 rows = slice(start, start + chunk)
                 # Slicing copies a sparse X: one chunk goes as it is.
                 X_rows = (X if one_chunk else X[rows]).astype(dtype, copy=False)
-                units[rows] = network.forward(X_rows, keep=False)
+                units[rows] = network.forward(X_rows)
         return units, out
 
     def _outputs_in(self, xp, X, chunk):
@@ -237,9 +237,9 @@ class FittedModel:
         network, n = self.network, X.shape[0]
         X = xp.astype(X, network.dtype, copy=False)
         if n <= chunk:
-            return network.forward(X, keep=False)
+            return network.forward(X)
         parts = [
-            network.forward(X[start : min(start + chunk, n), ...], keep=False)
+            network.forward(X[start : min(start + chunk, n), ...])
             for start in range(0, n, chunk)
         ]
         return xp.concat(parts, axis=0)

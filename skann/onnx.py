@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from ._arrays import host
 from ._classifier import ANNClassifier
+from ._core.activations import ACTIVATIONS
 from ._fitted import on_host
 from ._regressor import ANNRegressor
 
@@ -37,8 +38,14 @@ DEFAULT_OPSET = 17
 #: Oldest opset whose operators mean what the graph needs (``Softmax`` over one axis).
 MIN_OPSET = 13
 
-#: ONNX operator of each hidden activation; identity needs none.
-_HIDDEN_OPS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid", "identity": None}
+#: ONNX operator of each hidden activation; identity needs none, GELU several.
+_HIDDEN_OPS = {
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "logistic": "Sigmoid",
+    "identity": None,
+    "gelu": "Gelu",
+}
 #: ONNX operator of each output activation of a regressor; identity needs none.
 _REGRESSION_OPS = {"identity": None, "exp": "Exp"}
 
@@ -133,8 +140,36 @@ def _write_layers(graph, estimator, X, dtype):
     A = X
     for layer, (W, b) in enumerate(hidden):
         Z = _affine(graph, A, W, b, dtype, layer)
-        A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
+        if op == "Gelu":
+            A = _write_gelu(graph, Z, dtype, layer)
+        else:
+            A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
     return _affine(graph, A, W_out, b_out, dtype, len(hidden))
+
+
+def _write_gelu(graph, Z, dtype, layer):
+    """GELU's tanh form, as skann computes it: ``Z / 2 * (1 + tanh(c * (Z + k *
+    Z**3)))``, in Mul, Add and Tanh (ONNX's own Gelu came with opset 20)."""
+    gelu = ACTIVATIONS["gelu"]
+
+    def constant(hint, value):
+        return graph.constant(f"{hint}_{layer}", np.array(value, dtype=dtype))
+
+    Z2 = graph.node("Mul", [Z, Z], f"z2_{layer}")
+    cubic = graph.node(
+        "Mul",
+        [graph.node("Mul", [Z2, Z], f"z3_{layer}"), constant("gelu_k", gelu.k)],
+        f"kz3_{layer}",
+    )
+    inner = graph.node(
+        "Mul",
+        [graph.node("Add", [Z, cubic], f"u0_{layer}"), constant("gelu_c", gelu.c)],
+        f"u_{layer}",
+    )
+    T = graph.node("Tanh", [inner], f"t_{layer}")
+    one_plus = graph.node("Add", [T, constant("one", 1.0)], f"t1_{layer}")
+    half_z = graph.node("Mul", [Z, constant("half", 0.5)], f"hz_{layer}")
+    return graph.node("Mul", [half_z, one_plus], f"a_{layer}")
 
 
 def _write_regression(graph, estimator, X, dtype, predictions, flatten):

@@ -55,7 +55,7 @@ KINDS = ["binary", "multiclass", "multilabel", "binary-strings", "multiclass-str
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("hidden_size", [(6,), (6, 5)], ids=["1-hidden", "2-hidden"])
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity", "gelu"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_graph_predicts_as_the_estimator(kind, activation, hidden_size, dtype):
     X, y = make_data(kind)

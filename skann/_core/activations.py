@@ -1,14 +1,20 @@
 """Activation functions, each with its derivative beside it.
 
 ``forward(Z, xp)`` turns a layer's pre-activation ``Z`` into its activation ``A``;
-``derivative(A, dA, xp)`` turns the gradient with respect to ``A`` into the gradient
-with respect to ``Z``, and reads only ``A``: the backward pass needs nothing else
-from the forward pass. ``xp`` is the arrays' namespace (see ``namespaces.py``).
+``derivative(Z, A, dA, xp)`` turns the gradient with respect to ``A`` into the
+gradient with respect to ``Z``, reading ``Z``, ``A`` or both. ``xp`` is the arrays'
+namespace (see ``namespaces.py``).
 
 Both may overwrite their input: ``Z`` is a fresh product that nothing else reads,
 and ``dA`` a fresh gradient. With NumPy, ``forward`` writes in place through
 ``out=`` arguments, which the Array API standard does not have; other namespaces
-get a new array.
+get a new array. An activation whose ``forward`` overwrites ``Z`` hands its
+``derivative`` the ``A`` it wrote there as ``Z`` too, so only one whose derivative
+reads ``A`` alone may do so; one that reads ``Z`` (GELU) leaves it as it is.
+
+``he_init`` says which initial scale ``init_scale='auto'`` gives the weights into a
+layer of the activation: He's, for units that pass one side of zero and damp the
+other (ReLU, GELU), or Glorot's.
 """
 
 import numpy as np
@@ -19,12 +25,13 @@ class Identity:
     """``A = Z``."""
 
     name = "identity"
+    he_init = False
 
     def forward(self, Z, xp=np):
         """Return ``Z`` unchanged."""
         return Z
 
-    def derivative(self, A, dA, xp=np):
+    def derivative(self, Z, A, dA, xp=np):
         """Return ``dZ = dA``."""
         return dA
 
@@ -33,6 +40,7 @@ class ReLU:
     """``A = max(0, Z)``, with derivative ``1[Z > 0]``."""
 
     name = "relu"
+    he_init = True
 
     def forward(self, Z, xp=np):
         """Return ``max(0, Z)``."""
@@ -40,7 +48,7 @@ class ReLU:
             return np.maximum(Z, 0, out=Z)
         return xp.clip(Z, min=0.0)
 
-    def derivative(self, A, dA, xp=np):
+    def derivative(self, Z, A, dA, xp=np):
         """Return ``dA * 1[A > 0]``."""
         # A > 0 exactly where Z > 0, so the mask is the seed's relu_deriv(Z).
         if xp is np:
@@ -58,6 +66,7 @@ class Tanh:
     """``A = tanh(Z)``, with derivative ``1 - A**2``."""
 
     name = "tanh"
+    he_init = False
 
     def forward(self, Z, xp=np):
         """Return ``tanh(Z)``."""
@@ -65,7 +74,7 @@ class Tanh:
             return np.tanh(Z, out=Z)
         return xp.tanh(Z)
 
-    def derivative(self, A, dA, xp=np):
+    def derivative(self, Z, A, dA, xp=np):
         """Return ``dA * (1 - A**2)``."""
         dA *= 1 - A * A
         return dA
@@ -82,6 +91,7 @@ class Logistic:
     """
 
     name = "logistic"
+    he_init = False
 
     def forward(self, Z, xp=np):
         """Return ``sigmoid(Z)``."""
@@ -89,9 +99,40 @@ class Logistic:
             return expit(Z, out=Z)
         return xp.exp(xp.clip(Z, max=0.0)) / (1 + xp.exp(-xp.abs(Z)))
 
-    def derivative(self, A, dA, xp=np):
+    def derivative(self, Z, A, dA, xp=np):
         """Return ``dA * A * (1 - A)``."""
         dA *= A * (1 - A)
+        return dA
+
+
+class GELU:
+    """``A = Z * Phi(Z)``, in the tanh form of Hendrycks and Gimpel::
+
+        A = Z / 2 * (1 + tanh(u)),      u = c * (Z + k * Z**3)
+        dA/dZ = (1 + tanh(u)) / 2 + Z / 2 * (1 - tanh(u)**2) * c * (1 + 3 * k * Z**2)
+
+    with ``c = sqrt(2 / pi)`` and ``k = 0.044715``. The exact form needs ``erf``,
+    which the Array API standard does not have; the tanh form is within 5e-4 of it
+    everywhere and is PyTorch's ``approximate='tanh'``. The derivative reads ``Z``
+    (it is not a function of ``A`` alone), so ``forward`` leaves ``Z`` as it is.
+    """
+
+    name = "gelu"
+    he_init = True
+    c = float(np.sqrt(2 / np.pi))
+    k = 0.044715
+
+    def forward(self, Z, xp=np):
+        """Return ``Z / 2 * (1 + tanh(c * (Z + k * Z**3)))``, a new array."""
+        return 0.5 * Z * (1 + xp.tanh(self.c * (Z + self.k * Z * Z * Z)))
+
+    def derivative(self, Z, A, dA, xp=np):
+        """Return ``dA * dA/dZ``, from ``Z``."""
+        T = xp.tanh(self.c * (Z + self.k * Z * Z * Z))
+        slope = 0.5 * (1 + T) + 0.5 * Z * (1 - T * T) * self.c * (
+            1 + 3 * self.k * Z * Z
+        )
+        dA *= slope
         return dA
 
 
@@ -148,7 +189,7 @@ _HALF_EXPONENT_RANGE = {
 }
 
 #: Hidden-layer activations by their public option string.
-ACTIVATIONS = {cls.name: cls() for cls in (Identity, ReLU, Tanh, Logistic)}
+ACTIVATIONS = {cls.name: cls() for cls in (Identity, ReLU, Tanh, Logistic, GELU)}
 
 #: Output activations by the name stored in ``out_activation_``.
 OUTPUT_ACTIVATIONS = {cls.name: cls() for cls in (Identity, Logistic, Softmax, Exp)}

@@ -74,7 +74,7 @@ def final_pass(network, loss, data, penalty=None):
         X, Y = take_rows(X, sample, xp), take_rows(Y, sample, xp)
         w = None if w is None else take_rows(w, sample, xp)
     n, chunk = X.shape[0], network.rows_per_chunk(CHUNK_BYTES)
-    hidden = network.layers[:-1] if network.activation == "relu" else []
+    hidden = network.dense[:-1] if network.activation == "relu" else []
     alive = [None] * len(hidden)
     weighted, finite, outputs = 0.0, True, []
     # Overflow here means the final update broke the network; the caller raises.

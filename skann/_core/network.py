@@ -1,7 +1,9 @@
-"""A fully connected network: a list of :class:`~skann._core.layers.Dense` layers.
+"""A network: a list of layers (see ``layers.py``), passed through in order.
 
-Hidden layers share one activation; the output layer is logistic, softmax or
-identity, and is differentiated together with its loss (see ``losses.py``).
+Its layers are :class:`~skann._core.layers.Dense`, with, optionally, a
+:class:`~skann._core.layers.Dropout` after a hidden one. Hidden layers share one
+activation; the output layer is logistic, softmax, exponential or identity, and is
+differentiated together with its loss (see ``losses.py``).
 
 Every ``W`` and ``b`` lives in one flat vector, ``params``, layer after layer, and
 the gradients are laid out alike in ``grads``: an optimizer updates the whole network
@@ -14,7 +16,8 @@ each layer its ``W`` and ``b``, read from ``params``, before each pass, and gath
 
 import numpy as np
 
-from .layers import Dense, StandardisedDense
+from .activations import ACTIVATIONS
+from .layers import Dense, Dropout, StandardisedDense
 from .namespaces import all_finite, device_of, from_numpy, itemsize, namespace
 from .scaling import fold
 
@@ -49,7 +52,13 @@ class Network:
 
     Attributes
     ----------
-    layers : list of Dense
+    layers : list of layers
+        In the order of the forward pass.
+    dense : list of Dense
+        The layers with parameters, in the same order: their blocks make
+        ``params``.
+    stochastic : bool
+        Whether a training pass differs from the others (dropout).
     params : array of shape (n_params,)
         Layer by layer, ``W`` then ``b``, flattened; with NumPy every layer's ``Wb``
         (and so its ``W`` and ``b``) is a view.
@@ -90,6 +99,8 @@ class Network:
                 self.layers.append(StandardisedDense(*args, mean=mean, scale=scale))
             else:
                 self.layers.append(Dense(*args))
+        self.dense = list(self.layers)
+        self.stochastic = False
         self.device = device_of(self.params, xp)
         self.activation = activation
         self.out_activation = out_activation
@@ -126,7 +137,8 @@ class Network:
             See :class:`Network`.
         init_scale : float, 'auto' or 'data'
             Standard deviation of the initial weights. ``'auto'`` takes He's
-            ``sqrt(2 / fan_in)`` for the weights into ReLU layers and Glorot's
+            ``sqrt(2 / fan_in)`` for the weights into layers whose activation says
+            ``he_init`` (ReLU, GELU) and Glorot's
             ``sqrt(2 / (fan_in + fan_out))`` for every other layer. ``'data'``
             takes the same, the first layer's divided by ``input_rms`` where it
             exceeds 1.
@@ -193,21 +205,38 @@ class Network:
             )
             for i, (W, b) in enumerate(zip(coefs, intercepts))
         ]
+        network.dense = list(network.layers)
+        network.stochastic = False
         network.activation = activation
         network.out_activation = out_activation
         return network
+
+    def add_dropout(self, rates, rng):
+        """Put a :class:`Dropout` of ``rates[i]`` after hidden layer ``i``.
+
+        ``rates`` has one rate per hidden layer; a rate of 0 adds nothing. The
+        masks are drawn from ``rng`` (a ``numpy.random.RandomState``).
+        """
+        hidden = self.dense[:-1]
+        self.layers = []
+        for layer, rate in zip(hidden, rates):
+            self.layers.append(layer)
+            if rate > 0:
+                self.layers.append(Dropout(rate, rng, self.xp))
+        self.layers.append(self.dense[-1])
+        self.stochastic = any(layer.stochastic for layer in self.layers)
 
     @property
     def coefs(self):
         """Every layer's ``W``."""
         self._bind()
-        return [layer.W for layer in self.layers]
+        return [layer.W for layer in self.dense]
 
     @property
     def intercepts(self):
         """Every layer's ``b``."""
         self._bind()
-        return [layer.b for layer in self.layers]
+        return [layer.b for layer in self.dense]
 
     def raw_weights(self):
         """Every layer's ``W`` and ``b`` as they act on ``X`` in its own units.
@@ -217,7 +246,7 @@ class Network:
         """
         coefs, intercepts = self.coefs, self.intercepts
         if self.input_stats is not None:
-            first = self.layers[0]
+            first = self.dense[0]
             W, b = fold(first.W, first.b, first.mean, first.scale, self.xp)
             coefs, intercepts = [W, *coefs[1:]], [b, *intercepts[1:]]
         return coefs, intercepts
@@ -245,13 +274,13 @@ class Network:
             return self._grads
         xp = self.xp
         return xp.concat(
-            [g for la in self.layers for g in (xp.reshape(la.dW, (-1,)), la.db)]
+            [g for la in self.dense for g in (xp.reshape(la.dW, (-1,)), la.db)]
         )
 
     @property
     def dtype(self):
         """Floating dtype of the parameters."""
-        return self.layers[0].W.dtype
+        return self.dense[0].W.dtype
 
     def get_state(self):
         """Return a copy of every parameter, for :meth:`set_state`."""
@@ -263,15 +292,16 @@ class Network:
         """Restore the parameters saved by :meth:`get_state`."""
         self.params[:] = state
 
-    def forward(self, X, keep=True):
+    def forward(self, X, training=False):
         """Return the output ``P`` for the rows of ``X``, layer after layer.
+
+        The layers remember what :meth:`backward` needs (but a frozen network's).
 
         Parameters
         ----------
         X : array or scipy.sparse matrix of shape (n_samples, n_features)
-        keep : bool, default=True
-            Whether the layers remember their inputs and activations for
-            :meth:`backward`; prediction keeps nothing.
+        training : bool, default=False
+            Whether this is a training step: dropout drops units only then.
 
         Returns
         -------
@@ -281,7 +311,7 @@ class Network:
             self._bind()
         A = X
         for layer in self.layers:
-            A = layer.forward(A, keep)
+            A = layer.forward(A, training)
         return A
 
     def backward(self, dZ):
@@ -293,14 +323,12 @@ class Network:
             Gradient of the loss with respect to the output logits (see
             ``losses.py``); it may be overwritten.
         """
-        # From the output layer down: each layer's dA_prev becomes, through the
-        # derivative of the activation below it, that layer's dZ.
-        layers = self.layers
-        for i in range(len(layers) - 1, 0, -1):
-            below = layers[i - 1]
-            dA = layers[i].backward(dZ)
-            dZ = below.activation.derivative(below.A, dA, self.xp)
-        layers[0].backward(dZ, propagate=False)
+        # From the output layer down, each layer's dA_prev is the dA of the one
+        # below it; the output layer's is dZ itself.
+        dA = dZ
+        for layer in reversed(self.layers[1:]):
+            dA = layer.backward(dA)
+        self.layers[0].backward(dA, propagate=False)
 
     def rows_per_chunk(self, limit_bytes):
         """Rows whose activations in every layer take at most ``limit_bytes``.
@@ -318,7 +346,7 @@ class Network:
         """
         if self.xp is not np and self.params is not None:
             blocks = _views(self.params, self.shapes, self.xp)
-            for layer, Wb in zip(self.layers, blocks):
+            for layer, Wb in zip(self.dense, blocks):
                 layer.bind(Wb)
 
 
@@ -341,7 +369,7 @@ def _scale(init_scale, activation, n_in, n_out):
     """Standard deviation of one layer's initial weights, before any input scale."""
     if init_scale not in ("auto", "data"):
         return init_scale
-    if activation == "relu":
+    if activation is not None and ACTIVATIONS[activation].he_init:
         return np.sqrt(2.0 / n_in)
     return np.sqrt(2.0 / (n_in + n_out))
 

@@ -26,7 +26,7 @@ def gradients(network, loss, X, Y, sample_weight, penalty=None):
     P : array of shape (n_samples, n_outputs)
         The output at the current parameters, from which the loss follows.
     """
-    P = network.forward(X)
+    P = network.forward(X, training=True)
     network.backward(loss.gradient(Y, P, sample_weight, network.xp))
     if penalty:
         penalty.add_gradient(network, total_weight(X, sample_weight, network.xp))

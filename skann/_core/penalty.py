@@ -68,7 +68,7 @@ class L2Penalty:
         Called after a backward pass, whose weights each layer still holds.
         """
         factor = self.factor(batch_weight)
-        for i, layer in enumerate(network.layers):
+        for i, layer in enumerate(network.dense):
             if i == 0 and self.input_weights is not None:
                 column = factor * network.xp.reshape(self.input_weights, (-1, 1))
                 layer.dW += column * layer.W

@@ -21,10 +21,15 @@ from .stopping import DivergenceMonitor, deferred_interrupt, diverged
 
 
 def train_step(network, loss, optimizer, X, Y, sample_weight, penalty=None):
-    """One gradient evaluation, then one update; return the output before it."""
+    """One gradient evaluation, then one update; return the output before it.
+
+    The output returned is the whole network's: with dropout, which the gradient's
+    training pass applies, one more pass without it gives the loss curve's.
+    """
+    whole = network.forward(X) if network.stochastic else None
     P = gradients(network, loss, X, Y, sample_weight, penalty)
     optimizer.update(network.params, network.grads)
-    return P
+    return P if whole is None else whole
 
 
 def run_epoch(network, loss, optimizer, batches, penalty=None):
