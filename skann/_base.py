@@ -47,7 +47,13 @@ from ._fitted import (
 )
 from ._memory import check_network_fits, too_large
 from ._mlp import refuse_mlp_names
-from ._validation import hidden_sizes, sample_weights, split_validation, training_data
+from ._validation import (
+    dropout_rates,
+    hidden_sizes,
+    sample_weights,
+    split_validation,
+    training_data,
+)
 from .exceptions import InconsistentVersionWarning
 
 
@@ -100,6 +106,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "tol": [None, Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [
             Interval(Integral, 1, None, closed="left"),
@@ -132,6 +139,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         lr_schedule,
         power_t,
         alpha,
+        dropout,
         tol,
         n_iter_no_change,
         early_stopping,
@@ -157,6 +165,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         self.lr_schedule = lr_schedule
         self.power_t = power_t
         self.alpha = alpha
+        self.dropout = dropout
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
@@ -288,6 +297,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         ``previous`` is the fitted model this call continues, or None.
         """
         hidden = hidden_sizes(self.hidden_size, type(self).__name__)
+        rates = dropout_rates(self.dropout, len(hidden), self.solver, type(self))
         continuing = previous is not None
         X, y = self._validate_input(X, y, reset=not continuing)
         home = Home.of_input(X)
@@ -318,6 +328,8 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
+        if any(rates):
+            network.add_dropout(rates, rng)  # masks from the batches' generator
         reporter = EpochReporter(
             owner,
             X,

@@ -342,8 +342,9 @@ def from_mlp(estimator):
         A new, unfitted estimator with every parameter set: each MLP parameter
         under its skann name and value (see :func:`mlp_params`),
         ``init_scale='auto'``, ``standardize=False`` (MLPs train on X as it
-        is), for a classifier ``class_weight=None`` and for a regressor
-        ``normalize_y=False``, as MLPRegressor trains on y as it is.
+        is), ``dropout=0.0`` (MLPs have none), for a classifier
+        ``class_weight=None`` and for a regressor ``normalize_y=False``, as
+        MLPRegressor trains on y as it is.
 
     Raises
     ------
@@ -392,6 +393,7 @@ def from_mlp(estimator):
         **_translate(mlp.get_params(deep=False), mlp),
         "init_scale": "auto",
         "standardize": False,
+        "dropout": 0.0,
     }
     if isinstance(mlp, MLPClassifier):
         return ANNClassifier(**params, class_weight=None)

@@ -147,8 +147,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
     ----------
     hidden_size : int or tuple of int, default=100
         Units of the hidden layer, or of each hidden layer in turn.
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layers.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'gelu'}, default='relu'
+        Activation of the hidden layers. 'gelu' is ``z * Phi(z)`` in its tanh
+        form, ``z / 2 * (1 + tanh(sqrt(2 / pi) * (z + 0.044715 * z**3)))``.
     lr : float, default=0.003
         Learning rate (the initial one, under a schedule). Not used by 'lbfgs'.
     epochs : int, default=400
@@ -157,9 +158,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
     init_scale : float, 'auto' or 'data', default='auto'
         Standard deviation of the initial weights, ``W = randn(n_out, n_in) *
         init_scale``. 'auto' uses He's ``sqrt(2 / n_in)`` for the weights into ReLU
-        layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others. 'data',
-        for ``standardize=False``, is 'auto' with the first layer's scale divided
-        by the root mean square of the training inputs' entries where it exceeds
+        and GELU layers and Glorot's ``sqrt(2 / (n_in + n_out))`` for the others.
+        'data', for ``standardize=False``, is 'auto' with the first layer's scale
+        divided by the root mean square of the training inputs' entries where it exceeds
         1, so that features in large units (raw pixels, areas) start the hidden
         units where scaled features would; on standardised, scaled or sparse
         inputs it is 'auto'.
@@ -214,6 +215,15 @@ class ANNRegressor(RegressorMixin, BaseANN):
         feature's mean square where it is below 1 (TF-IDF weights, proportions),
         so that features of small values are not kept from the model. See the
         user guide's "L2 penalty" and "Streams".
+    dropout : float or tuple of float, default=0.0
+        Inverted dropout on the hidden layers' activations: in each training
+        step, each hidden unit's output is set to 0 with this probability and the
+        others are divided by ``1 - dropout``. A float in [0, 1) for every hidden
+        layer, or a tuple with one rate per hidden layer; 0 drops nothing.
+        Prediction, validation scores, ``loss_curve_`` and the checks after
+        training use the whole network, and ONNX export writes it as it is. The
+        masks are drawn from ``random_state``. Not with 'lbfgs', whose line
+        search needs one loss at the same parameters.
     tol : float, default=1e-3
         None runs every epoch. A float stops training once the monitored loss (the
         training loss, or the validation loss with ``early_stopping``) has not
@@ -448,6 +458,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         lr_schedule="drop_once",
         power_t=0.5,
         alpha="auto",
+        dropout=0.0,
         tol=1e-3,
         n_iter_no_change=10,
         early_stopping=False,
@@ -477,6 +488,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
             lr_schedule=lr_schedule,
             power_t=power_t,
             alpha=alpha,
+            dropout=dropout,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping,

@@ -7,7 +7,7 @@ changes an estimator, except ``validate_data``'s record of the features seen in
 """
 
 import math
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +39,26 @@ def hidden_sizes(hidden_size, owner):
             f"Got {hidden_size!r} instead."
         )
     return tuple(int(s) for s in sizes)
+
+
+def dropout_rates(dropout, n_hidden, solver, owner):
+    """Return one dropout rate per hidden layer, raising for a bad ``dropout``."""
+    rates = (dropout,) * n_hidden if isinstance(dropout, Real) else tuple(dropout)
+    if len(rates) != n_hidden or not all(
+        isinstance(r, Real) and not isinstance(r, bool) and 0 <= r < 1 for r in rates
+    ):
+        raise InvalidParameterError(
+            f"The 'dropout' parameter of {owner.__name__} must be a float in the "
+            f"range [0, 1) or a tuple of {n_hidden} such floats, one per hidden "
+            f"layer. Got {dropout!r} instead."
+        )
+    if solver == "lbfgs" and any(rates):
+        raise ValueError(
+            f"dropout={dropout!r} does not work with solver='lbfgs', whose line "
+            "search needs the same loss at the same parameters; set dropout=0 or "
+            "choose another solver."
+        )
+    return tuple(float(r) for r in rates)
 
 
 def _validate_quietly(*args, **kwargs):

@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
+from skann import ANNClassifier, ANNRegressor
 from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 C, K = np.sqrt(2 / np.pi), 0.044715
@@ -126,3 +127,12 @@ def test_gelu_is_near_the_exact_form_and_its_derivative_reads_z(rng):
 
 def test_he_init_is_said_by_each_activation():
     assert {n for n, act in ACTIVATIONS.items() if act.he_init} == {"relu", "gelu"}
+
+
+@pytest.mark.parametrize("Estimator", [ANNClassifier, ANNRegressor])
+def test_the_estimators_document_every_activation(Estimator):
+    line = next(
+        line for line in Estimator.__doc__.splitlines() if "activation : {" in line
+    )
+    listed = line[line.index("{") + 1 : line.index("}")]
+    assert {name.strip(" '") for name in listed.split(",")} == set(ACTIVATIONS)

@@ -66,6 +66,7 @@ def test_from_mlp_sets_every_parameter_so_skanns_defaults_do_not_matter(mlp_clas
     translated = mlp_params(mlp_class().get_params(), mlp=mlp_class())
     # quantile weighs only loss='quantile', which no MLP has.
     set_by_from_mlp = {"init_scale", "class_weight", "normalize_y", "standardize"}
+    set_by_from_mlp.add("dropout")  # MLPs have none
     set_by_from_mlp.add("quantile")
     assert set(translated) | set_by_from_mlp >= set(ann.get_params())
     if mlp_class is MLPRegressor:
