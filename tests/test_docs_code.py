@@ -81,6 +81,7 @@ def representative_fits():
         (dict(epochs=30, lr_schedule="drop_once", tol=1.0, n_iter_no_change=2), y),
         (dict(epochs=20, early_stopping=True, tol=0.0, n_iter_no_change=2), y),
         (dict(epochs=5, activation="identity", alpha=0.5, batch_size=50), binary),
+        (dict(epochs=5, solver="adam", batch_size=32, lr=0.01, dropout=0.3), y),
     ]
     for params, target in runs:
         settings = {**TEXTBOOK, "hidden_size": 8, **params}
