@@ -18,7 +18,6 @@ from sklearn.utils.validation import check_random_state
 
 from ._arrays import (
     DISPATCHES,
-    NUMPY,
     Home,
     converted,
     home_from_words,
@@ -29,10 +28,9 @@ from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
 from ._core.network import Network, input_rms
-from ._core.objective import total_weight
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
-from ._core.scaling import merged, moments, scales, unfold
+from ._core.scaling import unfold
 from ._core.schedules import SCHEDULES
 from ._engine import run, warn_about_training
 from ._fitted import (
@@ -47,6 +45,7 @@ from ._fitted import (
 )
 from ._memory import check_network_fits, too_large
 from ._mlp import refuse_mlp_names
+from ._statistics import input_statistics
 from ._validation import (
     dropout_rates,
     hidden_sizes,
@@ -313,18 +312,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         Y = home.put(Y, X.dtype)
         rng = check_random_state(self.random_state)
         layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        stats, ratio = self._input_stats(X, sample_weight, previous, home)
-        # Standardised inputs have a root mean square of at most 1.
-        rms = 1.0
-        if self.init_scale == "data" and stats is None:
-            rms = input_rms(X, home.xp)
-        network = self._start_network(
-            layer_sizes, X.dtype, rng, previous, home, rms, stats, X.shape[0]
+        network, rescale = self._network(
+            X, sample_weight, layer_sizes, rng, previous, home
         )
-        # The first layer's weights of feature j, rescaled with its new scale.
-        rescale = None
-        if ratio is not None:
-            rescale = network.block_factors(0, rows=np.append(ratio, 1.0))
         if continuing:
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
@@ -340,18 +330,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             previous.n_iter_ if continuing else 0,
             fitted=self,
         )
-        data, validation = Dataset(X, Y, sample_weight), None
-        # L-BFGS has no epochs to stop between, so it trains on every row.
-        if self.early_stopping and not incremental and self.solver != "lbfgs":
-            data, validation = split_validation(
-                data,
-                strata,
-                rng,
-                self.validation_fraction,
-                host(self.__dict__.get("classes_")),
-                self._min_validation_rows,
-                home,
-            )
+        data, validation = self._held_out(
+            Dataset(X, Y, sample_weight), strata, rng, home, incremental
+        )
         with self._divergence_explained(X, y, sample_weight):
             result, optimizer, diagnosis = run(
                 self,
@@ -370,6 +351,22 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         reporter.finish()
         warn_about_training(self, result, diagnosis, incremental)
 
+    def _held_out(self, data, strata, rng, home, incremental):
+        """``data`` less the rows early stopping holds out, and those rows (or
+        None)."""
+        # L-BFGS has no epochs to stop between, so it trains on every row.
+        if not self.early_stopping or incremental or self.solver == "lbfgs":
+            return data, None
+        return split_validation(
+            data,
+            strata,
+            rng,
+            self.validation_fraction,
+            host(self.__dict__.get("classes_")),
+            self._min_validation_rows,
+            home,
+        )
+
     def _validate_input(self, X, y, reset):
         """Validated ``X`` (dense, or CSR) and ``y``; a subclass may check more."""
         return training_data(self, X, y, reset)
@@ -386,53 +383,36 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         vars(self).update((k, v) for k, v in vars(previous).items() if k != MODEL_KEY)
         return previous
 
-    def _input_stats(self, X, sample_weight, previous, home):
-        """``(x_mean_, x_scale_)`` the first layer standardises ``X`` with, or None,
-        and the ratio of each new scale to the one before, or None.
+    def _network(self, X, sample_weight, layer_sizes, rng, previous, home):
+        """The network to train, and the factors its parameters were rescaled by
+        since ``previous``'s optimizer state was saved (or None).
 
-        A new fit computes them (``standardize=True``); a fit that continues
-        ``previous`` (``partial_fit``, ``warm_start``) merges its rows into
-        ``previous``'s, whatever ``standardize`` says now, as StandardScaler's
-        ``partial_fit`` does: a stream whose first call held one row, or one
-        class, is soon standardised as a whole. The fitted weights are in ``X``'s
-        units, so new statistics change no prediction. Kept in ``home``'s widest
-        float, with ``_x_var_``, the variances they come from.
+        Sets ``x_mean_``, ``x_scale_`` and ``_x_var_`` (see ``_statistics.py``).
         """
-        before = None if previous is None else getattr(previous, "x_mean_", None)
-        if previous is None and self.standardize:
-            mean, variance = moments(X, sample_weight, home.xp)
-        elif before is None:  # not standardised, or saved before the statistics
-            self.x_mean_ = self.x_scale_ = self._x_var_ = None
-            return None, None
-        else:
-            mean, variance, _ = merged(
-                (before, previous._x_var_, previous._weight_seen_),
-                (
-                    *moments(X, sample_weight, home.xp),
-                    float(total_weight(X, sample_weight, home.xp)),
-                ),
-            )
-        mean, scale = scales(mean, variance, home.xp)
-        ratio = None
-        if previous is not None:
-            ratio = host(scale) / host(previous.x_scale_)
-        self.x_mean_, self.x_scale_, self._x_var_ = (
-            home.put(a, home.widest_float) for a in (mean, scale, variance)
+        stats, ratio = input_statistics(
+            X, sample_weight, previous, self.standardize, home
         )
-        return (self.x_mean_, self.x_scale_), ratio
+        self.x_mean_, self.x_scale_, self._x_var_ = stats or (None, None, None)
+        scaling = None if stats is None else stats[:2]
+        if previous is not None:
+            network = self._continued_network(
+                layer_sizes, X.dtype, previous, home, scaling
+            )
+        else:
+            # Standardised inputs have a root mean square of at most 1.
+            rms = 1.0
+            if self.init_scale == "data" and stats is None:
+                rms = input_rms(X, home.xp)
+            network = self._new_network(
+                layer_sizes, X.dtype, rng, home, rms, scaling, X.shape[0]
+            )
+        if ratio is None:
+            return network, None
+        # The first layer's weights of feature j scale with its new scale.
+        return network, network.block_factors(0, rows=np.append(ratio, 1.0))
 
-    def _start_network(
-        self,
-        layer_sizes,
-        dtype,
-        rng,
-        previous,
-        home=NUMPY,
-        rms=1.0,
-        stats=None,
-        n_samples=None,
-    ):
-        """A copy of ``previous``'s network to continue, or a new one drawn from rng.
+    def _new_network(self, layer_sizes, dtype, rng, home, rms, stats, n_samples):
+        """A new network drawn from ``rng``, once the memory check passed.
 
         ``dtype`` is of the namespace of ``home``, where the network lives; ``rms``
         is the inputs' root mean square, which ``init_scale='data'`` divides the
@@ -441,40 +421,35 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         ``n_samples`` the training rows, whose activations in a full batch the
         memory check counts.
         """
-        if previous is None:
-            size_dtype = home.numpy_dtype(dtype)
-            check_network_fits(
+        size_dtype = home.numpy_dtype(dtype)
+        memory = dict(solver=self.solver, batch_size=self.batch_size)
+        check_network_fits(
+            layer_sizes, self.hidden_size, size_dtype, **memory, n_samples=n_samples
+        )
+        try:
+            return Network.initialize(
                 layer_sizes,
-                self.hidden_size,
-                size_dtype,
-                solver=self.solver,
-                batch_size=self.batch_size,
-                n_samples=n_samples,
+                self.activation,
+                self.out_activation_,
+                self.init_scale,
+                rng,
+                dtype=dtype,
+                xp=home.xp,
+                device=home.device,
+                input_rms=rms,
+                input_stats=stats,
             )
-            try:
-                return Network.initialize(
-                    layer_sizes,
-                    self.activation,
-                    self.out_activation_,
-                    self.init_scale,
-                    rng,
-                    dtype=dtype,
-                    xp=home.xp,
-                    device=home.device,
-                    input_rms=rms,
-                    input_stats=stats,
+        except MemoryError as err:  # where the memory available is not known
+            what = "the memory that could be allocated"
+            raise MemoryError(
+                too_large(
+                    layer_sizes, self.hidden_size, size_dtype, what, solver=self.solver
                 )
-            except MemoryError as err:  # where the memory available is not known
-                what = "the memory that could be allocated"
-                raise MemoryError(
-                    too_large(
-                        layer_sizes,
-                        self.hidden_size,
-                        size_dtype,
-                        what,
-                        solver=self.solver,
-                    )
-                ) from err
+            ) from err
+
+    def _continued_network(self, layer_sizes, dtype, previous, home, stats):
+        """A copy of ``previous``'s network to continue, its first layer on the
+        standardised inputs of ``stats`` (or None)."""
         fitted = (previous.coefs_[0].shape[0], *(W.shape[1] for W in previous.coefs_))
         if fitted != layer_sizes:
             raise ValueError(
