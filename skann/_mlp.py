@@ -397,6 +397,8 @@ def from_mlp(estimator):
     }
     if isinstance(mlp, MLPClassifier):
         return ANNClassifier(**params, class_weight=None)
+    # MLPRegressor has a loss only from scikit-learn 1.7: the squared error before.
+    params.setdefault("loss", "squared_error")
     return ANNRegressor(**params, normalize_y=False)
 
 
