@@ -409,7 +409,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         if ratio is None:
             return network, None
         # The first layer's weights of feature j scale with its new scale.
-        return network, network.block_factors(0, rows=np.append(ratio, 1.0))
+        return network, network.block_factors(0, np.append(ratio, 1.0))
 
     def _new_network(self, layer_sizes, dtype, rng, home, rms, stats, n_samples):
         """A new network drawn from ``rng``, once the memory check passed.

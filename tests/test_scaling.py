@@ -13,7 +13,12 @@ from skann._core.layers import StandardisedDense
 from skann._core.losses import LOSSES
 from skann._core.namespaces import to_numpy
 from skann._core.network import Network
-from skann._core.scaling import feature_stats, fold, merged, moments, unfold
+from skann._core.scaling import fold, merged, moments, scales, unfold
+
+
+def feature_stats(X, sample_weight=None, xp=np):
+    """The mean and scale the first layer standardises ``X`` with."""
+    return scales(*moments(X, sample_weight, xp), xp)
 
 
 def _raw_units(rng, n=120):

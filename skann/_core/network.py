@@ -251,19 +251,15 @@ class Network:
             coefs, intercepts = [W, *coefs[1:]], [b, *intercepts[1:]]
         return coefs, intercepts
 
-    def block_factors(self, layer, rows=None, columns=None):
+    def block_factors(self, layer, rows):
         """Factors laid out as ``params``: ones, but for one layer's block.
 
         In the block of layer ``layer`` (``W`` with ``b`` as a last row), row
-        ``i`` is multiplied by ``rows[i]`` and column ``k`` by ``columns[k]``
-        (NumPy arrays, None for ones). For an optimizer whose parameters were
-        rescaled (see ``optimizers.py``).
+        ``i`` is ``rows[i]`` (a NumPy array). For an optimizer whose parameters
+        were rescaled (see ``optimizers.py``).
         """
         blocks = [np.ones(shape) for shape in self.shapes]
-        if rows is not None:
-            blocks[layer] *= np.reshape(rows, (-1, 1))
-        if columns is not None:
-            blocks[layer] *= np.reshape(columns, (1, -1))
+        blocks[layer] *= np.reshape(rows, (-1, 1))
         flat = np.concatenate([np.ravel(block) for block in blocks])
         return from_numpy(flat, self.xp, self.dtype, self.device)
 

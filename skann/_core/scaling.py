@@ -24,20 +24,6 @@ from .namespaces import namespace, take_rows
 CHUNK_ROWS = 2**12
 
 
-def feature_stats(X, sample_weight=None, xp=None):
-    """Weighted mean and standard deviation of each column of ``X``, to scale it.
-
-    As :func:`moments`, then :func:`scales`.
-
-    Returns
-    -------
-    mean, scale : arrays of shape (n_features,)
-        Of ``xp``, in float64 for NumPy and in ``X``'s dtype elsewhere.
-    """
-    xp = namespace(xp)
-    return scales(*moments(X, sample_weight, xp), xp)
-
-
 def moments(X, sample_weight=None, xp=None):
     """Weighted mean and variance of each column of ``X``.
 
