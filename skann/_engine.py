@@ -94,8 +94,8 @@ def run(
         )
     else:
         optimizer = _optimizer(est, previous if incremental else None, network.xp)
-        if incremental and rescale is not None:
-            optimizer.rescale(rescale)  # a fit resumes no state
+        if rescale is not None:
+            optimizer.rescale(rescale)  # no state to rescale unless one resumed
         plan = Plan(
             1 if incremental else est.epochs,
             batch_size=_batch_size(est),
