@@ -10,7 +10,7 @@ text, indented as the line, or is dropped where the text is empty. The Parameter
 section is then ordered as ``__init__``'s signature, so that an estimator's own
 entries (``class_weight``, ``loss``...) are written in its own docstring, in any
 place of that section. The defaults are written in the signatures, which
-scikit-learn reads; ``tests/test_docstrings.py`` checks every ``default=`` here
+scikit-learn reads; ``tests/test_docstrings.py`` checks each documented default
 against them.
 """
 
@@ -228,6 +228,8 @@ def shared_docs(**words):
     """
 
     def fill(cls):
+        if cls.__doc__ is None:  # python -OO strips docstrings
+            return cls
         text = _substituted(inspect.cleandoc(cls.__doc__), _BLOCKS)
         text = _substituted(text, {**OPTIONS, **words})
         names = list(inspect.signature(cls.__init__).parameters)[1:]
@@ -249,8 +251,16 @@ def _substituted(text, values):
                 for part in values[alone[1]].splitlines()
             ]
             continue
-        lines.append(_PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line))
+        lines.append(_PLACEHOLDER.sub(lambda m: _word(values, m), line))
     return "\n".join(lines)
+
+
+def _word(values, match):
+    """The text of placeholder ``match`` within a line: one line."""
+    text = values.get(match[1], match[0])
+    if "\n" in text:
+        raise ValueError(f"{match[0]} takes several lines: put it alone on its line.")
+    return text
 
 
 def _in_signature_order(text, names, owner):

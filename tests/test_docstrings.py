@@ -159,3 +159,21 @@ def test_a_placeholder_without_its_text_is_refused():
 
     with pytest.raises(ValueError, match=re.escape("${mlp}")):
         shared_docs()(Unfilled)
+
+
+def test_a_text_of_several_lines_within_a_line_is_refused():
+    class Inline:
+        """Inline: ${note}.
+
+        Parameters
+        ----------
+
+        Attributes
+        ----------
+        """
+
+        def __init__(self):
+            pass
+
+    with pytest.raises(ValueError, match="alone on its line"):
+        shared_docs(note="one\ntwo")(Inline)
