@@ -102,78 +102,33 @@ def test_the_estimators_words_fill_the_shared_text(cls, mlp, split, baseline):
     assert f"predicting {baseline}\nwhile no longer falling" in doc
 
 
+def filled(doc, names=(), **words):
+    """``doc`` filled as the docstring of a class whose parameters are ``names``."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    init = lambda self, **params: None  # noqa: E731
+    init.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, kind) for name in ("self", *names)]
+    )
+    cls = type("Template", (), {"__doc__": doc, "__init__": init})
+    return shared_docs(**words)(cls).__doc__
+
+
 def test_a_parameter_documented_twice_or_not_at_all_is_refused():
-    class Twice:
-        """Twice.
-
-        Parameters
-        ----------
-        lr : float, default=1.0
-            Once.
-        hidden_size : int
-            One.
-        lr : float, default=1.0
-            Again.
-
-        Attributes
-        ----------
-        """
-
-        def __init__(self, hidden_size, lr):
-            pass
-
-    class Missing:
-        """Missing.
-
-        Parameters
-        ----------
-        hidden_size : int
-            One.
-
-        Attributes
-        ----------
-        """
-
-        def __init__(self, hidden_size, lr):
-            pass
-
+    one = "hidden_size : int\n    One.\n"
+    lr = "lr : float, default=1.0\n    Again.\n"
+    doc = "Doc.\n\nParameters\n----------\n{}\nAttributes\n----------\n"
+    text = filled(doc.format(lr + one), ["hidden_size", "lr"])
+    assert text.index("hidden_size : int") < text.index("lr : float")
     with pytest.raises(ValueError, match="lr twice"):
-        shared_docs()(Twice)
+        filled(doc.format(lr + one + lr), ["hidden_size", "lr"])
     with pytest.raises(ValueError, match="but its parameters are"):
-        shared_docs()(Missing)
+        filled(doc.format(one), ["hidden_size", "lr"])
 
 
 def test_a_placeholder_without_its_text_is_refused():
-    class Unfilled:
-        """Unfilled, as in ${mlp}.
-
-        Parameters
-        ----------
-
-        Attributes
-        ----------
-        """
-
-        def __init__(self):
-            pass
-
+    doc = "As in ${mlp}.\n\nParameters\n----------\n\nAttributes\n----------\n"
+    assert filled(doc, mlp="MLPClassifier").startswith("As in MLPClassifier.")
     with pytest.raises(ValueError, match=re.escape("${mlp}")):
-        shared_docs()(Unfilled)
-
-
-def test_a_text_of_several_lines_within_a_line_is_refused():
-    class Inline:
-        """Inline: ${note}.
-
-        Parameters
-        ----------
-
-        Attributes
-        ----------
-        """
-
-        def __init__(self):
-            pass
-
+        filled(doc)
     with pytest.raises(ValueError, match="alone on its line"):
-        shared_docs(note="one\ntwo")(Inline)
+        filled(doc, mlp="one\ntwo")
