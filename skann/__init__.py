@@ -5,8 +5,7 @@ from ._display import LossCurveDisplay
 from ._mlp import from_mlp, mlp_param_grid, mlp_params
 from ._regressor import ANNRegressor
 from ._textbook import TEXTBOOK
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "ANNClassifier",

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_random_state
 
+from . import _version
 from ._arrays import (
     DISPATCHES,
     Home,
@@ -44,7 +45,7 @@ from ._fitted import (
     with_arrays,
 )
 from ._memory import check_network_fits, too_large
-from ._mlp import refuse_mlp_names
+from ._mlp_names import refuse_mlp_names
 from ._statistics import input_statistics
 from ._validation import (
     dropout_rates,
@@ -199,11 +200,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         return super().set_params(**params)
 
     def __getstate__(self):
-        # Imported here: skann's __init__ imports this module before it sets the
-        # version.
-        from . import __version__
-
-        state = {**super().__getstate__(), "_skann_version": __version__}
+        state = {**super().__getstate__(), "_skann_version": _version.__version__}
         # The model that predicts is made again, and checked, at load.
         state.pop(MODEL_KEY, None)
         if not all_on_host(state):
@@ -216,15 +213,13 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        from . import __version__
-
         state = dict(state)
         saved_by = state.pop("_skann_version", None)
-        if saved_by != __version__:
+        if saved_by != _version.__version__:
             warnings.warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
-                    current_skann_version=__version__,
+                    current_skann_version=_version.__version__,
                     original_skann_version=saved_by,
                 )
             )

@@ -1,13 +1,12 @@
 """From scikit-learn's MLPClassifier and MLPRegressor to skann.
 
-skann takes most parameter names from the MLPs. Five differ (:data:`RENAMED`), two
-values need translating (``solver='sgd'``, ``batch_size='auto'``), and two MLP
-settings have no counterpart (``max_fun`` of L-BFGS, a network without hidden
-layers). Each skann parameter is computed from the MLP parameters it
-depends on by one :class:`_Rule`;
-the public functions apply the rules to a whole estimator (:func:`from_mlp`), to a
-``set_params`` dict (:func:`mlp_params`) or to a search's grid
-(:func:`mlp_param_grid`).
+skann takes most parameter names from the MLPs. Five differ (``RENAMED``, in
+``_mlp_names.py``), two values need translating (``solver='sgd'``,
+``batch_size='auto'``), and two MLP settings have no counterpart (``max_fun`` of
+L-BFGS, a network without hidden layers). Each skann parameter is computed from
+the MLP parameters it depends on by one :class:`_Rule`; the public functions
+apply the rules to a whole estimator (:func:`from_mlp`), to a ``set_params`` dict
+(:func:`mlp_params`) or to a search's grid (:func:`mlp_param_grid`).
 """
 
 import itertools
@@ -17,14 +16,7 @@ from numbers import Integral
 from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-#: MLP's parameter names that skann spells differently.
-RENAMED = {
-    "hidden_layer_sizes": "hidden_size",
-    "learning_rate_init": "lr",
-    "max_iter": "epochs",
-    "learning_rate": "lr_schedule",
-    "nesterovs_momentum": "nesterov",
-}
+from ._mlp_names import ABSENT
 
 #: MLP's parameter names that skann shares, with the same meaning and values.
 SHARED = (
@@ -43,18 +35,6 @@ SHARED = (
     "epsilon",
     "n_iter_no_change",
 )
-
-#: Why skann has no parameter of these MLP names.
-ABSENT = {
-    "max_fun": (
-        "skann's L-BFGS allows max(15000, 2 * epochs) loss evaluations, MLP's "
-        "default max_fun=15000 up to 7500 epochs; bound the iterations with epochs"
-    ),
-    "loss": (
-        "ANNClassifier trains on the cross-entropy, as MLPClassifier does; "
-        "ANNRegressor takes loss"
-    ),
-}
 
 #: The step names that make_pipeline gives the MLPs, and then skann's estimators.
 _PIPELINE_NAMES = {"mlpclassifier": "annclassifier", "mlpregressor": "annregressor"}
@@ -158,36 +138,6 @@ def _translate(setting, mlp):
         if target is not None:
             skann_params[target] = value
     return skann_params
-
-
-def mlp_name_hint(name):
-    """Say what skann calls MLP's parameter ``name``; None if skann has no hint."""
-    if name == "learning_rate":
-        return (
-            "use 'lr_schedule' for MLP's schedule, and 'lr' for the rate itself, "
-            "MLP's learning_rate_init"
-        )
-    if name in RENAMED:
-        return f"use {RENAMED[name]!r}, skann's name for it"
-    if name in ABSENT:
-        return ABSENT[name]
-    return None
-
-
-def refuse_mlp_names(owner, names, error):
-    """Raise ``error`` for the first of ``names`` that is an MLP parameter name.
-
-    Only names ``owner`` (an estimator class or instance) does not take count.
-    """
-    for name in names:
-        hint = mlp_name_hint(name)
-        if hint is not None and name not in owner._get_param_names():
-            who = owner.__name__ if isinstance(owner, type) else type(owner).__name__
-            raise error(
-                f"{who} has no parameter {name!r}: {hint}. skann.mlp_params "
-                "translates the parameters of MLPClassifier and MLPRegressor, and "
-                "skann.from_mlp a whole estimator."
-            )
 
 
 # Keys of set_params and of search grids: "step__name" --------------------------------

@@ -27,7 +27,8 @@ from skann import (
     mlp_param_grid,
     mlp_params,
 )
-from skann._mlp import MLP_NAMES, RENAMED
+from skann._mlp import MLP_NAMES
+from skann._mlp_names import RENAMED
 
 MLPS = [MLPClassifier, MLPRegressor]
 

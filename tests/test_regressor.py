@@ -246,7 +246,7 @@ def test_a_saved_regressor_predicts_as_before(multi, tmp_path, how):
 def test_a_regressor_saved_by_another_version_warns(data, monkeypatch):
     X, y = data
     saved = pickle.dumps(gd().fit(X, y))
-    monkeypatch.setattr(skann, "__version__", "0.0.1")
+    monkeypatch.setattr(skann._version, "__version__", "0.0.1")
     with pytest.warns(InconsistentVersionWarning, match="ANNRegressor"):
         pickle.loads(saved)
 
