@@ -33,7 +33,7 @@ from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
 from ._core.scaling import unfold
 from ._core.schedules import SCHEDULES
-from ._engine import run, warn_about_training
+from ._engine import Settings, run, warn_about_training
 from ._fitted import (
     MODEL_KEY,
     all_on_host,
@@ -41,6 +41,7 @@ from ._fitted import (
     commit,
     fitted_home,
     fitted_model,
+    resumed,
     scratch_copy,
     with_arrays,
 )
@@ -328,23 +329,33 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         data, validation = self._held_out(
             Dataset(X, Y, sample_weight), strata, rng, home, incremental
         )
+        settings = self._settings(incremental)
         with self._divergence_explained(X, y, sample_weight):
-            result, optimizer, diagnosis = run(
-                self,
+            result, optimizer, diagnosis, seen = run(
+                settings,
                 network,
                 loss,
                 data,
                 validation=validation,
                 reporter=reporter,
                 rng=rng,
-                previous=previous,
-                incremental=incremental,
-                rescale=rescale,
+                resumed=resumed(previous, rescale),
             )
         weights = self._fitted_weights(*network.raw_weights(), network.xp)
         vars(self).update(attributes(weights, result, optimizer, self.solver, previous))
+        self._weight_seen_ = seen
         reporter.finish()
-        warn_about_training(self, result, diagnosis, incremental)
+        warn_about_training(settings, result, diagnosis)
+
+    def _settings(self, incremental):
+        """What the engine reads of this estimator (see ``_engine.Settings``)."""
+        return Settings.of(
+            self.get_params(deep=False),
+            baseline_words=self._baseline_words,
+            scaling_advice=self._scaling_advice,
+            flat_advice=self._flat_advice,
+            incremental=incremental,
+        )
 
     def _held_out(self, data, strata, rng, home, incremental):
         """``data`` less the rows early stopping holds out, and those rows (or

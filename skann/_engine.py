@@ -1,13 +1,19 @@
-"""The engine of ``skann._core``, assembled from an estimator's parameters and run.
+"""The engine of ``skann._core``, assembled from an estimator's settings and run.
 
 :func:`run` is the one entry point of every solver: it builds the optimizer (or
-L-BFGS), the plan of the epochs, the stopping rule and the reporting from the
-estimator's parameters, trains, and checks the trained network.
+L-BFGS), the plan of the epochs, the stopping rule and the reporting from a
+:class:`Settings`, trains, and checks the trained network.
 :func:`warn_about_training` then says what went wrong, if anything did.
+
+The engine reads nothing else of an estimator: :class:`Settings` holds the
+estimator's public parameters and what its targets add (the words for the
+constant that the loss is compared with, the advice on its data), and
+:class:`Resumed` the state of the fitted model a call continues, as plain values.
+The estimator turns what :func:`run` returns into its fitted attributes.
 """
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -29,27 +35,100 @@ AUTO_ALPHA = 3.5
 AUTO_BATCH_SIZE = 128
 
 
-def run(
-    est,
-    network,
-    loss,
-    data,
-    *,
-    validation,
-    reporter,
-    rng,
-    previous,
-    incremental,
-    rescale=None,
-):
-    """Train ``network`` as ``est``'s parameters say; return what came of it.
+@dataclass(frozen=True)
+class Settings:
+    """What the engine reads of an estimator, for one call of ``fit`` or
+    ``partial_fit``.
+
+    The first fields are the estimator's parameters of the same names, as
+    documented on ANNClassifier and ANNRegressor; :meth:`of` reads them. The others
+    are what the estimator's targets add, and the call's kind.
+
+    Attributes
+    ----------
+    baseline_words : str
+        What the constant prediction that the diagnosis compares the loss with
+        predicts ("the class frequencies", "the mean target"), in its warnings.
+    scaling_advice : callable
+        ``scaling_advice(data)``, for the training ``Dataset``: the advice about
+        the scale of the features or targets, a str, or None for none.
+    flat_advice : callable
+        ``flat_advice(data)``: the list of what to try (str) when the model's
+        outputs do not vary where the targets do.
+    incremental : bool
+        Whether this is a call of ``partial_fit``: one epoch that resumes the
+        optimizer and the loss curve, with no plateau rule, and after it only
+        the check that the outputs on its rows are finite.
+    """
+
+    solver: object
+    lr: float
+    epochs: int
+    batch_size: object
+    shuffle: bool
+    momentum: float
+    nesterov: bool
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    lr_schedule: str
+    power_t: float
+    alpha: object
+    tol: object
+    n_iter_no_change: object
+    early_stopping: bool
+    init_scale: object
+    verbose: object
+    baseline_words: str
+    scaling_advice: object
+    flat_advice: object
+    incremental: bool = False
+
+    @classmethod
+    def of(cls, params, **specific):
+        """The settings of the estimator parameters ``params`` (a mapping of
+        every name to its value, as ``get_params`` gives), with the fields
+        ``specific`` to its targets and the call."""
+        names = {f.name for f in fields(cls)} - specific.keys()
+        return cls(**{name: params[name] for name in names & params.keys()}, **specific)
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What a call continues of a fitted model: its state, as plain values.
+
+    A new model's is ``Resumed()``.
+
+    Attributes
+    ----------
+    optimizer_state : dict
+        The saved state of the optimizer (``{}`` for none): its ``solver``, its
+        ``lr`` and the arrays of ``Optimizer.get_state``. Only ``partial_fit``
+        resumes it.
+    t : int
+        Training rows stepped over so far, which the learning-rate schedule and
+        Adam's bias correction count from.
+    weight_seen : float
+        The total sample weight of the rows trained on since the fit that
+        started the model, which ``alpha='auto'`` divides by.
+    rescale : array or None
+        Factors, laid out as the network's parameters, by which they were
+        rescaled since ``optimizer_state`` was saved (new statistics of the
+        inputs); the resumed state is rescaled alike.
+    """
+
+    optimizer_state: dict = field(default_factory=dict)
+    t: int = 0
+    weight_seen: float = 0.0
+    rescale: object = None
+
+
+def run(settings, network, loss, data, *, validation, reporter, rng, resumed=None):
+    """Train ``network`` as ``settings`` say; return what came of it.
 
     Parameters
     ----------
-    est : BaseANN
-        The estimator being fitted (its parameters); it receives
-        ``_weight_seen_``, the total weight of the rows trained on since the fit
-        that started the model, which ``alpha='auto'`` divides by.
+    settings : Settings
     network : Network
         The network to train, in place.
     loss : Loss
@@ -59,16 +138,8 @@ def run(
         Reports each epoch to scikit-learn's callbacks.
     rng : numpy.random.RandomState
         Source of the shuffles.
-    previous : BaseANN or None
-        The fitted estimator this call continues, if any.
-    incremental : bool
-        Whether this is a call of ``partial_fit``: one epoch that resumes the
-        optimizer and the loss curve, with no plateau rule, and after it only
-        the check that the outputs on its rows are finite.
-    rescale : array or None, default=None
-        Factors, laid out as the network's parameters, by which they were
-        rescaled since ``previous``'s optimizer state was saved (new statistics
-        of the inputs); the resumed state is rescaled alike.
+    resumed : Resumed or None, default=None
+        The state of the fitted model this call continues; None for a new one.
 
     Returns
     -------
@@ -77,55 +148,58 @@ def run(
         The optimizer with its final state; None for 'lbfgs'.
     diagnosis : Diagnosis
         What the check of the trained network found wrong, and what to try.
+    weight_seen : float
+        The total weight of the rows trained on since the fit that started the
+        model, this call's included.
     """
-    printer = _progress_printer(est)
-    seen = _weight_seen(data, previous, network.xp)
-    penalty = _penalty(est, data, network.xp, seen, network.input_stats is None)
+    resumed = Resumed() if resumed is None else resumed
+    incremental = settings.incremental
+    printer = _progress_printer(settings)
+    seen = resumed.weight_seen + float(
+        total_weight(data.X, data.sample_weight, network.xp)
+    )
+    penalty = _penalty(
+        settings.alpha, data, network.xp, seen, network.input_stats is None
+    )
     optimizer = None
-    if est.solver == "lbfgs":
+    if settings.solver == "lbfgs":
         result = train_lbfgs(
             network,
             loss,
             data,
-            est.epochs,
+            settings.epochs,
             penalty=penalty,
-            tol=est.tol,
+            tol=settings.tol,
             on_epoch=_epoch_hook(printer, reporter),
         )
     else:
-        optimizer = _optimizer(est, previous if incremental else None, network.xp)
-        if rescale is not None:
-            optimizer.rescale(rescale)  # no state to rescale unless one resumed
+        saved = resumed.optimizer_state if incremental else {}
+        optimizer = _optimizer(settings, saved, network.xp)
+        if resumed.rescale is not None:
+            optimizer.rescale(resumed.rescale)  # no state to rescale unless one resumed
         plan = Plan(
-            1 if incremental else est.epochs,
-            batch_size=_batch_size(est),
-            equal_batches=est.batch_size == "auto",
-            rng=rng if est.shuffle else None,
+            1 if incremental else settings.epochs,
+            batch_size=_batch_size(settings),
+            equal_batches=settings.batch_size == "auto",
+            rng=rng if settings.shuffle else None,
             penalty=penalty,
-            schedule=SCHEDULES[est.lr_schedule](est.lr, est.power_t),
-            plateau=None if incremental else _plateau(est),
+            schedule=SCHEDULES[settings.lr_schedule](settings.lr, settings.power_t),
+            plateau=None if incremental else _plateau(settings),
             validation=validation,
             on_epoch=reporter.epoch_end if reporter.active else None,
             report=printer,
-            t=previous.t_ if previous is not None else 0,
-            baseline_words=est._baseline_words,
+            t=resumed.t,
+            baseline_words=settings.baseline_words,
         )
         result = train(network, loss, optimizer, data, plan)
-        _check_optimizer_state(est, optimizer, result, network.xp)
-    diagnosis = _diagnose(est, network, loss, data, result, penalty, incremental)
-    est._weight_seen_ = seen
-    return result, optimizer, diagnosis
+        _check_optimizer_state(settings, optimizer, result, network.xp)
+    diagnosis = _diagnose(settings, network, loss, data, result, penalty)
+    return result, optimizer, diagnosis, seen
 
 
-def _weight_seen(data, previous, xp):
-    """The total sample weight of the rows of ``data`` and of every row that
-    ``previous``, the fitted model this call continues (or None), trained on."""
-    before = 0.0 if previous is None else vars(previous).get("_weight_seen_", 0.0)
-    return before + float(total_weight(data.X, data.sample_weight, xp))
-
-
-def _penalty(est, data, xp, seen=None, raw_inputs=True):
-    """The L2 penalty of ``est.alpha`` on the training ``data``.
+def _penalty(alpha, data, xp, seen=None, raw_inputs=True):
+    """The L2 penalty of ``alpha``, the estimators' parameter, on the training
+    ``data``.
 
     ``alpha='auto'`` is ``AUTO_ALPHA`` divided by ``seen``, the total weight of
     every row trained on since the fit that started the model (by default, of
@@ -135,18 +209,19 @@ def _penalty(est, data, xp, seen=None, raw_inputs=True):
     penalty is its mean square (capped at 1): see ``_core/penalty.py``.
     A number is scikit-learn's MLPs' penalty.
     """
-    if est.alpha != "auto":
-        return L2Penalty(float(est.alpha))
+    if alpha != "auto":
+        return L2Penalty(float(alpha))
     if seen is None:
         seen = float(total_weight(data.X, data.sample_weight, xp))
     # On standardised inputs every feature's share is already 1.
     shares = input_weights(data.X, data.sample_weight, xp) if raw_inputs else None
-    return L2Penalty(AUTO_ALPHA, total=seen, input_weights=shares, named=est.alpha)
+    return L2Penalty(AUTO_ALPHA, total=seen, input_weights=shares, named=alpha)
 
 
-def _optimizer(est, previous, xp):
-    """The optimizer of ``est.solver``, its state in ``xp``; it resumes
-    ``previous``'s state if given."""
+def _optimizer(est, saved, xp):
+    """The optimizer of ``est.solver``, ``est`` being the :class:`Settings`, its
+    state in ``xp``; it resumes the ``saved`` state (see :class:`Resumed`) if it
+    is of that solver."""
     # Python floats: a NumPy float64 would make float32 updates run in float64.
     kwargs = {
         "gd": {},
@@ -158,26 +233,25 @@ def _optimizer(est, previous, xp):
         },
     }[est.solver]
     optimizer = OPTIMIZERS[est.solver](float(est.lr), **kwargs, xp=xp)
-    saved = previous._optimizer_state_ if previous is not None else {}
     if saved.get("solver") == est.solver:
         optimizer.lr = saved["lr"]
         optimizer.set_state(saved)
     return optimizer
 
 
-def _check_optimizer_state(est, optimizer, result, xp):
+def _check_optimizer_state(settings, optimizer, result, xp):
     """Raise the ``DivergenceError`` of training where the optimizer's velocity
     or moments stopped being finite (Adam's squared gradients overflow first):
     resumed, they would hold the weights still or send them to infinity."""
     arrays = [a for a in optimizer.get_state().values() if hasattr(a, "shape")]
     if not all(all_finite(a, xp) for a in arrays):
         what = "the optimizer's velocity or moments stopped being finite"
-        raise diverged(result.n_iter, what, optimizer.lr, est.alpha)
+        raise diverged(result.n_iter, what, optimizer.lr, settings.alpha)
 
 
-def _batch_size(est):
+def _batch_size(settings):
     """Rows per step of a first-order solver; None for the whole data."""
-    return AUTO_BATCH_SIZE if est.batch_size == "auto" else est.batch_size
+    return AUTO_BATCH_SIZE if settings.batch_size == "auto" else settings.batch_size
 
 
 def _first_rows(data, n, xp):
@@ -192,21 +266,21 @@ def _first_rows(data, n, xp):
     )
 
 
-def _plateau(est):
-    """The stopping rule of ``est.tol``, or None; it saves the lowest epoch's
+def _plateau(settings):
+    """The stopping rule of ``settings.tol``, or None; it saves the lowest epoch's
     weights, for a run that ends inside one of the jumps of Adam's loss."""
-    tol = est.tol
-    if tol is None and (est.early_stopping or est.lr_schedule == "adaptive"):
+    tol = settings.tol
+    if tol is None and (settings.early_stopping or settings.lr_schedule == "adaptive"):
         tol = 0.0
     if tol is None:
         return None
-    return Plateau(tol, est.n_iter_no_change, keep_best=True)
+    return Plateau(tol, settings.n_iter_no_change, keep_best=True)
 
 
-def _progress_printer(est):
-    if not est.verbose:
+def _progress_printer(settings):
+    if not settings.verbose:
         return None
-    every = max(1, est.epochs // 10)
+    every = max(1, settings.epochs // 10)
 
     def print_progress(epoch, loss):
         if epoch % every == 0:
@@ -228,7 +302,7 @@ def _epoch_hook(printer, reporter):
     return on_epoch
 
 
-def _diagnose(est, network, loss, data, result, penalty, incremental):
+def _diagnose(settings, network, loss, data, result, penalty):
     """Check the trained network on its training data; return what went wrong.
 
     Raises the ``DivergenceError`` of training where the network's outputs or
@@ -237,44 +311,46 @@ def _diagnose(est, network, loss, data, result, penalty, incremental):
     sees one chunk of the data, whose loss and activations say little about
     the model; ``fit`` sees all of it.
     """
+    incremental = settings.incremental
     if incremental:
         # Each update but the last met the loss of the batch after it; the last
         # meets as many rows here, at the cost of one batch's forward pass.
-        data = _first_rows(data, _batch_size(est) or data.X.shape[0], network.xp)
+        data = _first_rows(data, _batch_size(settings) or data.X.shape[0], network.xp)
     final = final_pass(network, loss, data, penalty)
     if not final.finite:
         raise diverged(
             result.n_iter,
             "at the final weights the outputs or the loss on the training data "
             "are not finite",
-            None if est.solver == "lbfgs" else est.lr,
-            est.alpha,
+            None if settings.solver == "lbfgs" else settings.lr,
+            settings.alpha,
         )
     if incremental:
         return Diagnosis()
     baseline = loss.baseline(data.Y, data.sample_weight, network.xp)
-    found = problems(final, result.loss_curve, baseline, est._baseline_words)
+    found = problems(final, result.loss_curve, baseline, settings.baseline_words)
     if not found:
         return Diagnosis()
     # Features in large units can be behind every problem; a model that learnt
     # nothing needs other settings than one whose steps are too long.
-    advice = [est._scaling_advice(data)]
+    advice = [settings.scaling_advice(data)]
     if final.flat is not None:
-        advice += est._flat_advice(data)
+        advice += settings.flat_advice(data)
     if final.flat is None or len(found) > 1 or len(advice) == 1:
-        advice += _step_advice(est)
+        advice += _step_advice(settings)
     return Diagnosis(found, [a for a in advice if a])
 
 
-def warn_about_training(est, result, diagnosis, incremental):
-    """Warn of an interrupted or unfinished fit, and of what :func:`run` found."""
-    _warn_about_stopping(est, result, incremental)
-    _warn_about_problems(est, diagnosis, result)
+def warn_about_training(settings, result, diagnosis):
+    """Warn of an interrupted or unfinished fit, and of what :func:`run` found,
+    for the estimator's ``fit`` or ``partial_fit`` that called it."""
+    _warn_about_stopping(settings, result)
+    _warn_about_problems(settings, diagnosis, result)
 
 
-def _warn_about_stopping(est, result, incremental):
+def _warn_about_stopping(settings, result):
     if result.interrupted:
-        unit = "iterations" if est.solver == "lbfgs" else "epochs"
+        unit = "iterations" if settings.solver == "lbfgs" else "epochs"
         kept = (
             f"the {unit[:-1]} of lowest loss so far"
             if result.best_epoch is not None
@@ -288,18 +364,18 @@ def _warn_about_stopping(est, result, incremental):
             UserWarning,
             stacklevel=5,
         )
-    elif not incremental and not result.stopped and est.tol is not None:
+    elif not settings.incremental and not result.stopped and settings.tol is not None:
         warnings.warn(
-            f"Maximum epochs ({est.epochs}) reached and the optimization "
+            f"Maximum epochs ({settings.epochs}) reached and the optimization "
             "hasn't converged yet; raise epochs or tol.",
             ConvergenceWarning,
             stacklevel=5,
         )
 
 
-def _warn_about_problems(est, diagnosis, result):
+def _warn_about_problems(settings, diagnosis, result):
     """Warn about what :func:`_diagnose` found, and L-BFGS's abnormal stops."""
-    lbfgs = est.solver == "lbfgs"
+    lbfgs = settings.solver == "lbfgs"
     unit = ("iteration" if lbfgs else "epoch") + "s" * (result.n_iter != 1)
     head = f"Training went wrong in {result.n_iter} {unit}: "
     found, advice = diagnosis.found, diagnosis.advice
@@ -311,7 +387,7 @@ def _warn_about_problems(est, diagnosis, result):
             f"iterations, with the message {message!r}",
             *found,
         ]
-        advice = advice or _step_advice(est)
+        advice = advice or _step_advice(settings)
     if not found:
         return
     tried = ", ".join(advice[:-1]) + ", or " * (len(advice) > 1) + advice[-1]
@@ -320,16 +396,16 @@ def _warn_about_problems(est, diagnosis, result):
     )
 
 
-def _step_advice(est):
+def _step_advice(settings):
     """What makes training take smaller steps, from better-scaled weights."""
     advice = [
-        f"a larger alpha than {est.alpha!r}"
-        if est.solver == "lbfgs"
-        else f"a smaller learning rate than lr={est.lr!r}"
+        f"a larger alpha than {settings.alpha!r}"
+        if settings.solver == "lbfgs"
+        else f"a smaller learning rate than lr={settings.lr!r}"
     ]
     # Only weights drawn far larger than He's can be the culprit.
-    if not isinstance(est.init_scale, str) and est.init_scale > 1:
-        advice.append(f"init_scale='auto' instead of {est.init_scale!r}")
+    if not isinstance(settings.init_scale, str) and settings.init_scale > 1:
+        advice.append(f"init_scale='auto' instead of {settings.init_scale!r}")
     return advice
 
 

@@ -19,6 +19,7 @@ from ._arrays import Home, check_same_home, converted, host
 from ._core.activations import ACTIVATIONS
 from ._core.namespaces import all_finite
 from ._core.network import CHUNK_BYTES, Network
+from ._engine import Resumed
 from ._validation import prediction_data
 
 #: Attributes of scikit-learn's callback machinery, set on the estimator during
@@ -399,3 +400,18 @@ def _validation_attributes(result, previous):
         if best is None
         else result.validation_scores[best],
     }
+
+
+def resumed(previous, rescale):
+    """What a fit continues of ``previous``, the fitted model (or None), as the
+    engine takes it: the state that :func:`attributes` saved, and ``rescale``
+    (see :class:`~skann._engine.Resumed`)."""
+    if previous is None:
+        return Resumed(rescale=rescale)
+    return Resumed(
+        previous._optimizer_state_,
+        previous.t_,
+        # A model saved before the weight seen was kept counts from its next fit.
+        vars(previous).get("_weight_seen_", 0.0),
+        rescale,
+    )

@@ -43,13 +43,13 @@ def test_input_weights_of_huge_features_reach_the_cap_silently():
 def test_auto_is_the_training_sets_penalty_and_a_number_mlps():
     X = np.array([[0.2, 4.0], [0.4, 0.0], [0.0, 2.0]])
     data = Dataset(X, np.ones((3, 1)), np.array([1.0, 2.0, 1.0]))
-    auto = _penalty(ANNClassifier(), data, np)
+    auto = _penalty("auto", data, np)
     assert (auto.alpha, auto.total, auto.named) == (AUTO_ALPHA, 4.0, "auto")
     np.testing.assert_allclose(auto.input_weights, [(0.04 + 0.32) / 4, 1.0])
-    plain = _penalty(ANNClassifier(alpha=0.25), data, np)
+    plain = _penalty(0.25, data, np)
     assert (plain.alpha, plain.total, plain.input_weights) == (0.25, None, None)
     # A first layer on standardised inputs: every feature's share is 1.
-    standardised = _penalty(ANNClassifier(), data, np, raw_inputs=False)
+    standardised = _penalty("auto", data, np, raw_inputs=False)
     assert (standardised.total, standardised.input_weights) == (4.0, None)
 
 
