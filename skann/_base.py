@@ -28,6 +28,7 @@ from ._arrays import (
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATIONS
 from ._core.losses import LOSSES
+from ._core.namespaces import Placement
 from ._core.network import Network, input_rms
 from ._core.optimizers import OPTIMIZERS
 from ._core.plan import Dataset
@@ -439,9 +440,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
                 self.out_activation_,
                 self.init_scale,
                 rng,
-                dtype=dtype,
-                xp=home.xp,
-                device=home.device,
+                Placement(home.xp, home.device, dtype),
                 input_rms=rms,
                 input_stats=stats,
             )

@@ -18,7 +18,7 @@ from skann._core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skann._core.diagnosis import final_pass
 from skann._core.lbfgs import train_lbfgs
 from skann._core.losses import LOSSES
-from skann._core.namespaces import namespace
+from skann._core.namespaces import Placement, namespace
 from skann._core.network import Network, input_rms
 from skann._core.optimizers import OPTIMIZERS, GradientDescent
 from skann._core.penalty import L2Penalty, input_weights
@@ -135,9 +135,7 @@ def _fit(case, space=None, np_dtype=np.float64):
         loss.output_activation,
         0.5,
         np.random.RandomState(42),
-        dtype,
-        xp=xp,
-        device=device,
+        Placement(xp, device, dtype),
     )
     weights = move(w) if c.get("weighted") else None
     data = Dataset(
@@ -242,11 +240,12 @@ def test_scikit_learns_namespace_of_numpy_arrays_is_numpy_itself():
 def test_initial_weights_are_numpys_draws_moved(space):
     net = Network.initialize(
         (3, 5, 2), "relu", "softmax", 0.1, np.random.RandomState(42),
-        space.dtype, xp=space.xp, device=space.device,
+        Placement(space.xp, space.device, space.dtype),
     )  # fmt: skip
     ref = Network.initialize(
-        (3, 5, 2), "relu", "softmax", 0.1, np.random.RandomState(42), space.np_dtype
-    )
+        (3, 5, 2), "relu", "softmax", 0.1, np.random.RandomState(42),
+        Placement(dtype=space.np_dtype),
+    )  # fmt: skip
     np.testing.assert_array_equal(_numpy(net.params), ref.params)
     assert_lives_in(net.params, space, space.dtype)
 
@@ -259,7 +258,7 @@ def test_an_init_scale_that_overflows_float32_is_refused_by_name(space):
         ):
             Network.initialize(
                 (3, 4, 1), "relu", "logistic", 1e200, np.random.RandomState(0),
-                space.xp.float32, xp=space.xp, device=space.device,
+                Placement(space.xp, space.device, space.xp.float32),
             )  # fmt: skip
 
 
@@ -268,7 +267,7 @@ def test_an_optimizer_of_another_namespace_is_refused_by_name(space):
         pytest.skip("NumPy's namespace is NumPy")
     net = Network.initialize(
         (3, 4, 1), "relu", "logistic", 0.1, np.random.RandomState(0),
-        space.dtype, xp=space.xp, device=space.device,
+        Placement(space.xp, space.device, space.dtype),
     )  # fmt: skip
     data = Dataset(space.asarray(np.ones((5, 3))), space.asarray(np.ones((5, 1))))
     loss = LOSSES["binary_cross_entropy"]

@@ -10,6 +10,7 @@ from skann._core.activations import ACTIVATIONS
 from skann._core.batches import with_ones_column
 from skann._core.layers import Dense
 from skann._core.losses import LOSSES
+from skann._core.namespaces import Placement
 from skann._core.network import Network, input_rms
 from skann._core.scaling import moments, scales
 
@@ -172,7 +173,8 @@ def test_initialize_layout_and_order():
 
 def test_float32_network_stays_float32(rng):
     X = rng.randn(7, 3).astype(np.float32)
-    net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.1, rng, np.float32)
+    float32 = Placement(dtype=np.float32)
+    net = Network.initialize((3, 4, 2), "tanh", "softmax", 0.1, rng, float32)
     P = net.forward(X)
     assert P.dtype == np.float32
     net.backward(P - np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0, 1, 0]])
@@ -203,7 +205,7 @@ def test_an_init_scale_that_overflows_the_dtype_is_refused_by_name(rng):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"init_scale=1e\+200 .* float32"):
             Network.initialize(
-                (3, 4, 1), "relu", "logistic", 1e200, rng, dtype=np.float32
+                (3, 4, 1), "relu", "logistic", 1e200, rng, Placement(dtype=np.float32)
             )
         Network.initialize((3, 4, 1), "relu", "logistic", 1e200, rng)  # float64
 

@@ -11,6 +11,8 @@ with NumPy's generator and then moved to the namespace and its device, so the sa
 ``random_state`` gives the same network in every namespace.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -81,3 +83,22 @@ def itemsize(dtype, xp):
 def all_finite(x, xp):
     """Return whether every element of ``x`` is finite, as a Python bool."""
     return bool(xp.all(xp.isfinite(x)))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where new arrays are made: a namespace, a device of it, and a floating dtype.
+
+    Parameters
+    ----------
+    xp : namespace, default=None
+        None means NumPy.
+    device : device of ``xp``, default=None
+        None means the namespace's default.
+    dtype : floating dtype of ``xp``, default=None
+        None means ``xp.float64``.
+    """
+
+    xp: object = None
+    device: object = None
+    dtype: object = None

@@ -18,7 +18,14 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .layers import Dense, Dropout, StandardisedDense
-from .namespaces import all_finite, device_of, from_numpy, itemsize, namespace
+from .namespaces import (
+    Placement,
+    all_finite,
+    device_of,
+    from_numpy,
+    itemsize,
+    namespace,
+)
 from .scaling import fold
 
 #: Largest memory of the activations of one chunk of rows in prediction: a chunk of
@@ -113,10 +120,8 @@ class Network:
         out_activation,
         init_scale,
         rng,
-        dtype=None,
+        placement=None,
         *,
-        xp=None,
-        device=None,
         input_rms=1.0,
         input_stats=None,
     ):
@@ -126,8 +131,9 @@ class Network:
         drawn layer by layer from the input onwards and stored transposed. With
         ``rng = np.random.RandomState(42)`` and ``init_scale=0.1`` this reproduces
         the draws of the seed, which seeds NumPy's global generator with 42. The
-        draws are NumPy's in every namespace, moved to ``xp`` and ``device`` once
-        drawn, so that the same ``rng`` gives the same network everywhere.
+        draws are NumPy's in every namespace, moved to the namespace and device of
+        ``placement`` once drawn, so that the same ``rng`` gives the same network
+        everywhere.
 
         Parameters
         ----------
@@ -144,12 +150,9 @@ class Network:
             exceeds 1.
         rng : numpy.random.RandomState
             Source of the draws.
-        dtype : floating dtype of ``xp``, default=None
-            Dtype of every parameter; None means ``xp.float64``.
-        xp : namespace, default=None
-            Namespace of the parameters; None means NumPy.
-        device : device of ``xp``, default=None
-            Where the parameters live; None means the namespace's default.
+        placement : Placement, default=None
+            The namespace, device and dtype of the parameters; None means
+            NumPy's float64.
         input_rms : float, default=1.0
             Root mean square of the inputs' entries (see :func:`input_rms`),
             used by ``init_scale='data'`` only.
@@ -163,10 +166,11 @@ class Network:
         Raises
         ------
         ValueError
-            If ``init_scale`` draws weights too large for ``dtype``.
+            If ``init_scale`` draws weights too large for the dtype.
         """
-        xp = namespace(xp)
-        dtype = xp.float64 if dtype is None else dtype
+        placement = Placement() if placement is None else placement
+        xp, device = namespace(placement.xp), placement.device
+        dtype = xp.float64 if placement.dtype is None else placement.dtype
         coefs, intercepts = [], []
         for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
             into_hidden = len(coefs) < len(layer_sizes) - 2
