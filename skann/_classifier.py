@@ -17,9 +17,8 @@ from sklearn.utils.validation import column_or_1d
 
 from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
-from ._core.namespaces import take_rows
 from ._docstrings import shared_docs
-from ._fitted import fitted_model
+from ._predict import labels, log_probabilities, probabilities
 
 
 def _check_class_weight_dict(class_weight):
@@ -524,7 +523,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Class probabilities, in the order of ``classes_``. For multilabel
             targets, the probability of each label being present.
         """
-        return _probabilities(fitted_model(self), X, "predict_proba")
+        return probabilities(self, X)
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.
@@ -540,12 +539,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             Natural logarithm of :meth:`predict_proba`; ``-inf`` where a
             probability is exactly zero.
         """
-        model = fitted_model(self)
-        proba = _probabilities(model, X, "predict_log_proba")
-        if model.home.xp is not np:
-            return model.home.xp.log(proba)
-        with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+        return log_probabilities(self, X)
 
     def predict(self, X):
         """Predict class labels.
@@ -560,54 +554,4 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels; for multilabel targets, a 0/1 indicator matrix.
         """
-        model = fitted_model(self)
-        P, fitted = model.outputs(X, "predict"), model.estimator
-        if model.home.xp is not np or not isinstance(fitted.classes_, np.ndarray):
-            return _labels_in(model.home, P, fitted)
-        if fitted._label_type == "multilabel":
-            return (P >= 0.5).astype(int)
-        if fitted._label_type == "binary":
-            # Threshold at 0.5 like the textbook: p == 0.5 predicts the second class.
-            return fitted.classes_[(P[:, 0] >= 0.5).astype(int)]
-        return fitted.classes_[np.argmax(P, axis=1)]
-
-
-def _probabilities(model, X, method):
-    """``predict_proba`` of the fitted ``model``, called by ``method``."""
-    if model.estimator._label_type != "binary":
-        return model.outputs(X, method)
-    xp = model.home.xp
-    if xp is not np:
-        P = model.outputs(X, method)
-        return xp.concat([1 - P, P], axis=1)
-    # One output unit gives p; the columns are [1 - p, p], filled in place.
-    proba = model.outputs(X, method, n_columns=2)
-    np.subtract(1, proba[:, 1], out=proba[:, 0])
-    return proba
-
-
-def _labels_in(home, P, fitted):
-    """The labels of outputs ``P`` of ``home``, as ``predict`` returns them there.
-
-    As scikit-learn's linear classifiers: labels taken from ``classes_`` where it
-    lives, then moved to ``home``, unless they are strings, which only NumPy holds.
-    """
-    xp = home.xp
-    if fitted._label_type == "multilabel":
-        return _as_int64(P >= 0.5, xp)
-    if fitted._label_type == "binary":
-        indices = _as_int64(P[:, 0] >= 0.5, xp)
-    else:
-        indices = xp.argmax(P, axis=1)
-    classes = fitted.classes_
-    where = Home.of(classes)
-    labels = take_rows(classes, where.put(indices), where.xp)
-    if where.xp is np and labels.dtype.kind not in "biuf":
-        return labels
-    return home.put(labels)
-
-
-def _as_int64(a, xp):
-    """The booleans ``a`` of namespace ``xp`` as 0 and 1 in int64."""
-    # NumPy before 2.0 has no astype function.
-    return a.astype(np.int64) if xp is np else xp.astype(a, xp.int64)
+        return labels(self, X)

@@ -1,5 +1,5 @@
 """The fitted state of an estimator: its attributes, their consistency, and the
-model that predicts with them.
+model that predicts with them (``_predict.py`` runs it).
 
 ``fit`` builds the whole state on a scratch copy of the estimator and swaps it in
 with one assignment of ``__dict__`` (:func:`commit`), so a prediction running in
@@ -12,15 +12,13 @@ checked then and whose network predicts with the fitted arrays themselves.
 """
 
 import numpy as np
-from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted
 
-from ._arrays import Home, check_same_home, converted, host
+from ._arrays import Home, converted, host
 from ._core.activations import ACTIVATIONS
 from ._core.namespaces import all_finite
-from ._core.network import CHUNK_BYTES, Network
+from ._core.network import Network
 from ._engine import Resumed
-from ._validation import prediction_data
 
 #: Attributes of scikit-learn's callback machinery, set on the estimator during
 #: fit and torn down by scikit-learn after it; a commit keeps their live values.
@@ -151,7 +149,8 @@ class FittedModel:
         The snapshot: read its fitted attributes from here, not from the live
         estimator, which a fit in another thread may replace meanwhile.
     network : Network
-        Predicts with the snapshot's ``coefs_`` and ``intercepts_`` as they are.
+        Predicts with the snapshot's ``coefs_`` and ``intercepts_`` as they are
+        (see ``_predict.py``).
     home : Home
         Where the fitted arrays live, and the inputs must.
     """
@@ -183,67 +182,6 @@ class FittedModel:
         return len(arrays) == len(self._arrays) and all(
             a is b for a, b in zip(arrays, self._arrays)
         )
-
-    def outputs(self, X, method, n_columns=None):
-        """Validate ``X`` and return the network's outputs for its rows.
-
-        ``method`` names the caller in the error for ``X`` from another namespace
-        or device. With ``n_columns`` the output units fill the last columns of a
-        wider array (NumPy only). The rows go through a chunk at a time, so memory
-        stays bounded however many there are; a sparse ``X`` stays sparse.
-        """
-        home, network, config = self.home, self.network, get_config()
-        owner = type(self.estimator).__name__
-        check_same_home(X, home, owner, method, config["array_api_dispatch"])
-        X = prediction_data(self.estimator, X, home)
-        chunk = network.rows_per_chunk(
-            min(CHUNK_BYTES, config["working_memory"] * 2**20)
-        )
-        if home.xp is np:
-            units, out = self._numpy_outputs(X, chunk, n_columns)
-            finite = np.isfinite(units).all()
-        else:
-            units = out = self._outputs_in(home.xp, X, chunk)
-            finite = all_finite(units, home.xp)
-        if not finite:
-            raise ValueError(
-                "The network's activations overflowed for some rows of X: their "
-                "values are too large. Scale the features (for example with "
-                "StandardScaler) to the range seen in training."
-            )
-        return out
-
-    def _numpy_outputs(self, X, chunk, n_columns):
-        """The output units and the array holding them, written in place."""
-        network = self.network
-        dtype = network.dtype
-        n_outputs = self.estimator.n_outputs_
-        n_columns = n_outputs if n_columns is None else n_columns
-        one_chunk = X.shape[0] <= chunk
-        with np.errstate(over="ignore", invalid="ignore"):
-            if one_chunk and n_columns == n_outputs:
-                units = network.forward(X.astype(dtype, copy=False))
-                return units, units
-            out = np.empty((X.shape[0], n_columns), dtype=dtype)
-            units = out[:, n_columns - n_outputs :]
-            for start in range(0, X.shape[0], chunk):
-                rows = slice(start, start + chunk)
-                # Slicing copies a sparse X: one chunk goes as it is.
-                X_rows = (X if one_chunk else X[rows]).astype(dtype, copy=False)
-                units[rows] = network.forward(X_rows)
-        return units, out
-
-    def _outputs_in(self, xp, X, chunk):
-        """The output units for the rows of ``X``, of namespace ``xp``."""
-        network, n = self.network, X.shape[0]
-        X = xp.astype(X, network.dtype, copy=False)
-        if n <= chunk:
-            return network.forward(X)
-        parts = [
-            network.forward(X[start : min(start + chunk, n), ...])
-            for start in range(0, n, chunk)
-        ]
-        return xp.concat(parts, axis=0)
 
 
 def check_fitted_state(estimator):

@@ -16,7 +16,7 @@ from ._core.losses import LOSSES, REGRESSION_LOSSES
 from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._docstrings import shared_docs
-from ._fitted import fitted_model
+from ._predict import values
 
 #: A column of X or y counts as unscaled, in the advice of an error or a warning,
 #: when its root mean square exceeds this: three times a standardised column's.
@@ -640,12 +640,4 @@ class ANNRegressor(RegressorMixin, BaseANN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values; 1-D when the model has one output.
         """
-        model = fitted_model(self)
-        y_pred = model.outputs(X, "predict")
-        if model.estimator.n_outputs_ != 1:
-            return y_pred
-        return (
-            y_pred.ravel()
-            if model.home.xp is np
-            else model.home.xp.reshape(y_pred, (-1,))
-        )
+        return values(self, X)
