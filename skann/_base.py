@@ -3,8 +3,8 @@
 :class:`BaseANN` holds the parameters and their constraints, and the one path of
 ``fit`` and ``partial_fit``: validate the input, encode the targets, start the
 network, run the engine (``_engine.py``) and swap the fitted state in
-(``_fitted.py``). Prediction reads that state through :func:`fitted_model`. A
-subclass encodes its targets, names its loss and checks its own fitted attributes.
+(``_fitted.py``). Prediction (``_predict.py``) reads that state. A subclass
+handles its targets through the hooks listed in :class:`BaseANN`'s Notes.
 """
 
 import contextlib
@@ -72,15 +72,58 @@ def _partial_fit_available(estimator):
 class BaseANN(CallbackSupportMixin, BaseEstimator):
     """The estimator machinery of ANNClassifier and ANNRegressor.
 
-    Not for direct use. A subclass sets the constructor's signature and provides
-    ``_encode_targets`` (targets to the network's ``Y``), ``_loss_name`` and
-    ``_check_fitted_targets``; it may weigh rows by their targets through
-    ``_target_weights`` and ``_check_weighted_targets``, and train on transformed
-    targets through ``_training_targets`` and ``_fitted_weights``.
+    Not for direct use. A subclass sets the constructor's signature and handles
+    its targets through the hooks below, and nowhere else.
+
+    Notes
+    -----
+    The target hooks, in the order :meth:`_train` calls them. They run on the
+    scratch copy of the estimator that a fit builds (see ``_fitted.py``), so the
+    attributes a hook sets reach the estimator with the rest of the fit, or never.
+    Those marked *required* have no default here.
+
+    ``_validate_input(X, y, reset)``
+        Validated ``X`` and ``y``; ANNClassifier makes a sparse ``y`` dense.
+    ``_encode_targets(y, dtype, continuing, incremental, classes)``, *required*
+        Returns ``(Y, strata)``: the targets as the network's outputs (a NumPy
+        array of ``dtype``), and each row's class index, which the validation
+        split of early stopping is stratified on (None for no strata). It
+        checks ``y`` against the fitted model a fit continues; a new fit sets
+        here the attributes of its targets: ``classes_``, ``_label_type`` and
+        ``n_outputs_`` (ANNClassifier), ``n_outputs_`` (ANNRegressor).
+    ``_loss_name()``, *required*
+        The key of ``LOSSES`` for these targets; its output activation becomes
+        ``out_activation_``.
+    ``_target_weights(y)`` and ``_check_weighted_targets(strata, w, what)``
+        Weights of the rows by their targets, ``(name, weights)`` or None
+        (ANNClassifier's ``class_weight``), and the refusal of weights that leave
+        the targets unlearnable.
+    ``_training_targets(Y, dtype, sample_weight, continuing, home)``
+        The targets the network trains on; ANNRegressor standardises them, and
+        a new fit sets ``y_mean_`` and ``y_scale_`` here.
+    ``_continued_weights(previous)``
+        The weights a continued fit starts from, in the units of those targets.
+    ``_divergence_explained(X, y, sample_weight)``
+        A context that may say more of the targets in a ``DivergenceError``.
+    ``_baseline_words``, ``_scaling_advice(data)``, ``_flat_advice(data)``
+        What the engine's diagnosis says of these targets, given to the engine
+        in its ``Settings`` (see ``_engine.py``).
+    ``_fitted_weights(coefs, intercepts, xp)``
+        ``coefs_`` and ``intercepts_`` from the trained network's weights;
+        ANNRegressor scales its output layer back to ``y``'s units.
+    ``_check_fitted_targets(refuse)``, *required*
+        Called by the check of a fitted state (``_fitted.py``), not by a fit:
+        refuses target attributes that contradict each other or the network.
+    ``_min_validation_rows``
+        The fewest held-out rows early stopping's validation score is defined on.
+
+    Prediction (``_predict.py``) reads the attributes these hooks set.
     """
 
     #: Fewest held-out rows the validation score of early stopping is defined on.
     _min_validation_rows = 1
+    #: What the constant prediction the diagnosis compares the loss with predicts.
+    _baseline_words = "a constant"
 
     _parameter_constraints = {
         "hidden_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
