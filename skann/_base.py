@@ -393,8 +393,10 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
 
     def _settings(self, incremental):
         """What the engine reads of this estimator (see ``_engine.Settings``)."""
+        # The parameters are attributes of their names; get_params would read the
+        # signature of __init__ again at each call of partial_fit.
         return Settings.of(
-            self.get_params(deep=False),
+            vars(self),
             baseline_words=self._baseline_words,
             scaling_advice=self._scaling_advice,
             flat_advice=self._flat_advice,

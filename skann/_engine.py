@@ -87,8 +87,8 @@ class Settings:
     @classmethod
     def of(cls, params, **specific):
         """The settings of the estimator parameters ``params`` (a mapping of
-        every name to its value, as ``get_params`` gives), with the fields
-        ``specific`` to its targets and the call."""
+        each name to its value, as ``get_params`` gives; other keys are
+        ignored), with the fields ``specific`` to its targets and the call."""
         names = {f.name for f in fields(cls)} - specific.keys()
         return cls(**{name: params[name] for name in names & params.keys()}, **specific)
 
