@@ -106,8 +106,8 @@ class Resumed:
         ``lr`` and the arrays of ``Optimizer.get_state``. Only ``partial_fit``
         resumes it.
     t : int
-        Training rows stepped over so far, which the learning-rate schedule and
-        Adam's bias correction count from.
+        The training rows stepped over so far (the model's ``t_``), which the
+        learning-rate schedule counts from.
     weight_seen : float
         The total sample weight of the rows trained on since the fit that
         started the model, which ``alpha='auto'`` divides by.
