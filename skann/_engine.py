@@ -92,6 +92,15 @@ class Settings:
         names = {f.name for f in fields(cls)} - specific.keys()
         return cls(**{name: params[name] for name in names & params.keys()}, **specific)
 
+    def get_params(self, deep=False):
+        """The estimator parameters these settings hold, by name, as the
+        estimator's ``get_params`` gives them (``deep`` is ignored)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)[:_PARAMETERS]}
+
+
+#: How many of the first fields of Settings are estimator parameters.
+_PARAMETERS = [f.name for f in fields(Settings)].index("baseline_words")
+
 
 @dataclass(frozen=True)
 class Resumed:

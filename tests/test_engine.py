@@ -109,6 +109,16 @@ def test_a_resumed_state_continues_as_one_run_would(unscaled, solver):
     assert late.lr > 1.2 * end.lr
 
 
+def test_the_settings_hold_the_estimators_training_parameters():
+    est = ANNClassifier(7, solver="momentum", lr=0.3, momentum=0.8, alpha="auto")
+    given = settings(est)
+    held = given.get_params()
+    assert held == {k: v for k, v in est.get_params().items() if k in held}
+    assert {"solver", "lr", "momentum", "alpha", "epochs", "tol"} <= held.keys()
+    assert "baseline_words" not in held and "incremental" not in held
+    assert given.baseline_words == "the made-up constant"
+
+
 def test_the_engine_reads_no_private_attribute():
     private = [
         node.attr
