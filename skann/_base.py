@@ -26,11 +26,11 @@ from ._arrays import (
     host,
 )
 from ._callbacks import CallbackSupportMixin, EpochReporter
-from ._core.activations import ACTIVATIONS
-from ._core.losses import LOSSES
+from ._core.activations import ACTIVATION_NAMES
+from ._core.losses import loss_of
 from ._core.namespaces import Placement
 from ._core.network import Network, input_rms
-from ._core.optimizers import OPTIMIZERS
+from ._core.optimizers import SOLVER_NAMES
 from ._core.plan import Dataset
 from ._core.scaling import unfold
 from ._core.schedules import SCHEDULES
@@ -57,6 +57,7 @@ from ._validation import (
     training_data,
 )
 from .exceptions import InconsistentVersionWarning
+from .plugins import Activation, Optimizer
 
 
 def _partial_fit_available(estimator):
@@ -92,8 +93,8 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         here the attributes of its targets: ``classes_``, ``_label_type`` and
         ``n_outputs_`` (ANNClassifier), ``n_outputs_`` (ANNRegressor).
     ``_loss_name()``, *required*
-        The key of ``LOSSES`` for these targets; its output activation becomes
-        ``out_activation_``.
+        The key of ``LOSSES`` for these targets, or a loss object (ANNRegressor's
+        ``loss``); its output activation becomes ``out_activation_``.
     ``_target_weights(y)`` and ``_check_weighted_targets(strata, w, what)``
         Weights of the rows by their targets, ``(name, weights)`` or None
         (ANNClassifier's ``class_weight``), and the refusal of weights that leave
@@ -127,7 +128,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
 
     _parameter_constraints = {
         "hidden_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(ACTIVATION_NAMES), Activation],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "init_scale": [
@@ -136,7 +137,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
+        "solver": [StrOptions(SOLVER_NAMES), Optimizer],
         "batch_size": [
             None,
             Interval(Integral, 1, None, closed="left"),
@@ -345,7 +346,7 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             X = home.put(X, previous.coefs_[0].dtype)
         dtype = home.numpy_dtype(X.dtype)
         Y, strata = self._encode_targets(y, dtype, continuing, incremental, classes)
-        loss = LOSSES[self._loss_name()]
+        loss = loss_of(self._loss_name())
         self.out_activation_ = loss.output_activation
         sample_weight = self._sample_weight(X, y, strata, sample_weight, home)
         Y = self._training_targets(Y, dtype, sample_weight, continuing, home)

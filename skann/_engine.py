@@ -14,6 +14,7 @@ The estimator turns what :func:`run` returns into its fitted attributes.
 
 import warnings
 from dataclasses import dataclass, field, fields
+from numbers import Real
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -21,7 +22,7 @@ from ._core.diagnosis import final_pass, problems
 from ._core.lbfgs import train_lbfgs
 from ._core.namespaces import all_finite, take_rows
 from ._core.objective import total_weight
-from ._core.optimizers import OPTIMIZERS
+from ._core.optimizers import optimizer_template, solver_key
 from ._core.penalty import L2Penalty, input_weights
 from ._core.plan import Dataset, Plan
 from ._core.schedules import SCHEDULES
@@ -228,24 +229,24 @@ def _penalty(alpha, data, xp, seen=None, raw_inputs=True):
 
 
 def _optimizer(est, saved, xp):
-    """The optimizer of ``est.solver``, ``est`` being the :class:`Settings`, its
+    """A fresh optimizer of ``est.solver``, ``est`` being the :class:`Settings`, its
     state in ``xp``; it resumes the ``saved`` state (see :class:`Resumed`) if it
     is of that solver."""
     # Python floats: a NumPy float64 would make float32 updates run in float64.
-    kwargs = {
-        "gd": {},
-        "momentum": {"momentum": float(est.momentum), "nesterov": est.nesterov},
-        "adam": {
-            "beta_1": float(est.beta_1),
-            "beta_2": float(est.beta_2),
-            "epsilon": float(est.epsilon),
-        },
-    }[est.solver]
-    optimizer = OPTIMIZERS[est.solver](float(est.lr), **kwargs, xp=xp)
-    if saved.get("solver") == est.solver:
+    params = {name: _plain(value) for name, value in est.get_params().items()}
+    template = optimizer_template(est.solver, params)
+    optimizer = template.fresh(float(est.lr), xp)
+    if saved.get("solver") == solver_key(est.solver):
         optimizer.lr = saved["lr"]
         optimizer.set_state(saved)
     return optimizer
+
+
+def _plain(value):
+    """A number as a Python float; a bool, or anything else, as it is."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _check_optimizer_state(settings, optimizer, result, xp):

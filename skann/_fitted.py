@@ -15,9 +15,10 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._arrays import Home, converted, host
-from ._core.activations import ACTIVATIONS
+from ._core.activations import ACTIVATION_NAMES, Activation
 from ._core.namespaces import all_finite
 from ._core.network import Network
+from ._core.optimizers import solver_key
 from ._engine import Resumed
 
 #: Attributes of scikit-learn's callback machinery, set on the estimator during
@@ -207,10 +208,12 @@ def check_fitted_state(estimator):
         _check_layer(i, W, b, coefs, refuse)
     _check_sizes(estimator, coefs, refuse)
     estimator._check_fitted_targets(refuse)
-    if estimator.activation not in ACTIVATIONS:
+    activation = estimator.activation
+    if not isinstance(activation, Activation) and activation not in ACTIVATION_NAMES:
         refuse(
             "activation",
-            f"is {estimator.activation!r}, not one of {sorted(ACTIVATIONS)}",
+            f"is {activation!r}, neither one of {sorted(ACTIVATION_NAMES)} nor an "
+            "instance of skann.plugins.Activation",
         )
 
 
@@ -285,7 +288,8 @@ def attributes(weights, result, optimizer, solver, previous):
     result : TrainingResult
     optimizer : Optimizer or None
         None for 'lbfgs'.
-    solver : str
+    solver : str or Optimizer
+        The estimator's ``solver``, saved with the optimizer's state by its key.
     previous : BaseANN or None
         The fitted estimator this call continued (warm start, ``partial_fit``),
         whose curves and counts carry on.
@@ -311,7 +315,11 @@ def attributes(weights, result, optimizer, solver, previous):
         "n_layers_": len(coefs) + 1,
         "_optimizer_state_": {}
         if optimizer is None
-        else {"solver": solver, "lr": optimizer.lr, **optimizer.get_state()},
+        else {
+            "solver": solver_key(solver),
+            "lr": optimizer.lr,
+            **optimizer.get_state(),
+        },
     }
     if validated:
         fitted.update(_validation_attributes(result, previous))

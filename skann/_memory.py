@@ -35,6 +35,9 @@ SOLVER_VECTORS = {
 }
 #: Without a solver named, the parameters and their gradients alone.
 _BARE_VECTORS = (2, 0)
+#: An optimizer not measured (one of the user's, or added to OPTIMIZERS) is counted
+#: as Adam, whose two moments are more state than most keep.
+_UNMEASURED = "adam"
 #: What else than the parameters each solver keeps, for the message.
 _SOLVER_STATE = {
     "gd": "",
@@ -167,6 +170,13 @@ def batch_rows(solver, batch_size, n_samples=None):
     return cap if n_samples is None else min(cap, n_samples)
 
 
+def _measured(solver):
+    """The key of ``SOLVER_VECTORS`` that ``solver``, a name or an object, counts as."""
+    if isinstance(solver, str) and solver in SOLVER_VECTORS:
+        return solver
+    return _UNMEASURED
+
+
 def training_bytes(layer_sizes, itemsize, solver=None, rows=0):
     """Bytes that training a network of ``layer_sizes`` holds at its peak.
 
@@ -176,15 +186,18 @@ def training_bytes(layer_sizes, itemsize, solver=None, rows=0):
         ``(n_features, *hidden_sizes, n_outputs)``.
     itemsize : int
         Bytes of one parameter.
-    solver : str or None, default=None
-        A key of :data:`SOLVER_VECTORS`; None counts the parameters and their
-        gradients alone.
+    solver : str, Optimizer or None, default=None
+        The solver, counted as its entry of :data:`SOLVER_VECTORS` (an optimizer
+        without one as 'adam'); None counts the parameters and their gradients
+        alone.
     rows : int, default=0
         Rows of a batch, whose activations are counted too.
     """
     pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
     n_params = sum((n_in + 1) * n_out for n_in, n_out in pairs)
-    own, float64 = SOLVER_VECTORS.get(solver, _BARE_VECTORS)
+    own, float64 = (
+        _BARE_VECTORS if solver is None else SOLVER_VECTORS[_measured(solver)]
+    )
     units = sum(n_out for _, n_out in pairs)
     return n_params * (own * itemsize + float64 * 8) + (
         BATCH_ARRAYS * rows * units * itemsize
@@ -204,7 +217,8 @@ def too_large(layer_sizes, hidden_size, dtype, available, *, solver=None, rows=0
             f"{need} in {dtype.name}, more than {available}. Choose a smaller "
             "hidden_size, or fewer features."
         )
-    parts = ["its weights and biases", "their gradients", _SOLVER_STATE[solver]]
+    state = _SOLVER_STATE[solver] if _measured(solver) == solver else "its state"
+    parts = ["its weights and biases", "their gradients", state]
     if solver != "lbfgs":
         parts.append("a copy of the best epoch's weights")
     if rows:

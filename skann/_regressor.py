@@ -12,11 +12,12 @@ from sklearn.utils.validation import _check_sample_weight, check_array, column_o
 
 from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
-from ._core.losses import LOSSES, REGRESSION_LOSSES
+from ._core.losses import REGRESSION_LOSSES, loss_of
 from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._docstrings import shared_docs
 from ._predict import values
+from .plugins import RegressionLoss
 
 #: A column of X or y counts as unscaled, in the advice of an error or a warning,
 #: when its root mean square exceeds this: three times a standardised column's.
@@ -280,7 +281,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
     _parameter_constraints = {
         **BaseANN._parameter_constraints,
         "normalize_y": ["boolean"],
-        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "loss": [StrOptions(REGRESSION_LOSSES), RegressionLoss],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -389,7 +390,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Y = _as_2d(y)
         if self.loss == "poisson":
             _check_poisson_targets(Y)
-        output = LOSSES[self.loss].output_activation
+        output = loss_of(self._loss_name()).output_activation
         if continuing and self.out_activation_ != output:
             raise ValueError(
                 f"loss={self.loss!r} needs the output activation {output!r}, but "
@@ -449,7 +450,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         ``normalize_y`` applies to the identity output alone: ``exp(z)`` of the
         Poisson loss cannot predict ``y_scale_ * exp(z) + y_mean_``.
         """
-        return self.normalize_y and LOSSES[self.loss].output_activation == "identity"
+        output = loss_of(self._loss_name()).output_activation
+        return self.normalize_y and output == "identity"
 
     def _continued_weights(self, previous):
         """The weights of ``previous``, its output layer put back in the units of
@@ -593,7 +595,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
     _min_validation_rows = 2
 
     def _loss_name(self):
-        """The key of ``LOSSES``: the name, with its parameter for 'quantile'."""
+        """The key of ``LOSSES`` (the name, with its parameter for 'quantile'),
+        or the loss object passed as ``loss``."""
         if self.loss == "quantile":
             return "quantile", self.quantile
         return self.loss
@@ -601,7 +604,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
     def _check_fitted_targets(self, refuse):
         """Refuse an output activation of no regression loss, and bad y_mean_ or
         y_scale_."""
-        outputs = sorted({LOSSES[name].output_activation for name in REGRESSION_LOSSES})
+        own = [self.loss] if isinstance(self.loss, RegressionLoss) else []
+        losses = [*REGRESSION_LOSSES, *own]
+        outputs = sorted({loss_of(loss).output_activation for loss in losses})
         if self.out_activation_ not in outputs:
             refuse(
                 "out_activation_",

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from ._arrays import host
 from ._classifier import ANNClassifier
-from ._core.activations import ACTIVATIONS
+from ._core.activations import ACTIVATIONS, activation_of
 from ._fitted import on_host
 from ._regressor import ANNRegressor
 
@@ -38,14 +38,6 @@ DEFAULT_OPSET = 17
 #: Oldest opset whose operators mean what the graph needs (``Softmax`` over one axis).
 MIN_OPSET = 13
 
-#: ONNX operator of each hidden activation; identity needs none, GELU several.
-_HIDDEN_OPS = {
-    "relu": "Relu",
-    "tanh": "Tanh",
-    "logistic": "Sigmoid",
-    "identity": None,
-    "gelu": "Gelu",
-}
 #: ONNX operator of each output activation of a regressor; identity needs none.
 _REGRESSION_OPS = {"identity": None, "exp": "Exp"}
 
@@ -130,12 +122,13 @@ def _write_network(graph, estimator, X, dtype, label, probabilities, classes):
 
 def _write_layers(graph, estimator, X, dtype):
     """Add every layer up to the output's ``Z``, before its activation; return it."""
-    if estimator.activation not in _HIDDEN_OPS:
+    op = activation_of(estimator.activation).onnx_op
+    if op is None:
         raise ValueError(
-            f"No ONNX operator is known for activation={estimator.activation!r}; "
-            f"export supports {sorted(_HIDDEN_OPS)}."
+            f"No ONNX operator is known for activation={estimator.activation!r}: "
+            "an activation of your own exports if its onnx_op names the ONNX "
+            "operator that computes it."
         )
-    op = _HIDDEN_OPS[estimator.activation]
     *hidden, (W_out, b_out) = zip(estimator.coefs_, estimator.intercepts_)
     A = X
     for layer, (W, b) in enumerate(hidden):
@@ -143,7 +136,7 @@ def _write_layers(graph, estimator, X, dtype):
         if op == "Gelu":
             A = _write_gelu(graph, Z, dtype, layer)
         else:
-            A = Z if op is None else graph.node(op, [Z], f"a_{layer}")
+            A = Z if op == "Identity" else graph.node(op, [Z], f"a_{layer}")
     return _affine(graph, A, W_out, b_out, dtype, len(hidden))
 
 

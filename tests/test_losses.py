@@ -92,7 +92,7 @@ def test_registry_is_keyed_by_the_loss_and_names_its_output():
         "poisson": "exp",
         "quantile": "identity",
     }
-    assert REGRESSION_LOSSES == ("squared_error", "poisson", "quantile")
+    assert tuple(REGRESSION_LOSSES) == ("squared_error", "poisson", "quantile")
     # A loss with a parameter: a new one for each value, the registry's unchanged.
     assert LOSSES["quantile", 0.9].quantile == 0.9
     assert LOSSES["quantile"].quantile == 0.5

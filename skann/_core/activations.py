@@ -14,18 +14,87 @@ reads ``A`` alone may do so; one that reads ``Z`` (GELU) leaves it as it is.
 
 ``he_init`` says which initial scale ``init_scale='auto'`` gives the weights into a
 layer of the activation: He's, for units that pass one side of zero and damp the
-other (ReLU, GELU), or Glorot's.
+other (ReLU, GELU), or Glorot's. ``onnx_op`` names the ONNX operator that computes
+it, for export. Each is a subclass of :class:`Activation`, the protocol an object
+passed as ``activation=`` follows too.
 """
 
 import numpy as np
 from scipy.special import expit
 
+from .hyperparameters import Hyperparameters
+from .registry import Names
 
-class Identity:
+
+class Activation(Hyperparameters):
+    """Base class of hidden-layer activations: subclass it to write your own.
+
+    An instance is passed as an estimator's ``activation`` in place of a name, as
+    in ``ANNClassifier(activation=SiLU())``. A subclass defines :meth:`forward`
+    and :meth:`derivative`; both take the arrays' namespace ``xp`` (NumPy, or
+    that of PyTorch's tensors under ``array_api_dispatch``): written with ``xp``
+    and the Array API standard's functions, an activation serves every namespace.
+    Hyperparameters, if it has any, are keyword arguments of ``__init__`` with
+    defaults, each stored under its own name, as an estimator's: the estimator is
+    then cloned, pickled and searched over with the activation in it
+    (``activation__beta`` in a grid). Training never changes the object: it must
+    hold nothing but its hyperparameters.
+
+    Attributes
+    ----------
+    he_init : bool, default=False
+        Whether ``init_scale='auto'`` draws the weights into a layer of this
+        activation at He's scale ``sqrt(2 / fan_in)``, for units that pass one
+        side of zero and damp the other (ReLU); else at Glorot's.
+    onnx_op : str or None, default=None
+        The ONNX operator of one input that computes the activation (``'Relu'``),
+        for :func:`skann.onnx.to_onnx`; None refuses the export.
+
+    See Also
+    --------
+    skann.plugins.Loss : The protocol of a loss.
+    skann.plugins.Optimizer : The protocol of an optimizer.
+
+    Notes
+    -----
+    ``forward(Z, xp)`` returns ``A = f(Z)`` for the pre-activations ``Z`` of a
+    batch, ``(n_samples, n_units)``. ``derivative(Z, A, dA, xp)`` returns ``dZ =
+    dA * f'(Z)``, the gradient of the loss with respect to ``Z``, given ``dA``, its
+    gradient with respect to ``A``; it may read ``Z``, ``A`` or both. Both may
+    return new arrays; ``derivative`` may also write into ``dA``, a fresh array
+    nothing else reads, but neither may change ``Z`` or ``A``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skann.plugins import Activation
+    >>> class Softsign(Activation):
+    ...     def forward(self, Z, xp):
+    ...         return Z / (1 + xp.abs(Z))
+    ...     def derivative(self, Z, A, dA, xp):
+    ...         return dA / (1 + xp.abs(Z)) ** 2
+    >>> Softsign().forward(np.array([[-1.0, 3.0]]), np)
+    array([[-0.5 ,  0.75]])
+    """
+
+    he_init = False
+    onnx_op = None
+
+    def forward(self, Z, xp=np):
+        """Return ``A = f(Z)``."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+    def derivative(self, Z, A, dA, xp=np):
+        """Return ``dZ = dA * f'(Z)``."""
+        raise NotImplementedError(f"{type(self).__name__} defines no derivative")
+
+
+class Identity(Activation):
     """``A = Z``."""
 
     name = "identity"
     he_init = False
+    onnx_op = "Identity"
 
     def forward(self, Z, xp=np):
         """Return ``Z`` unchanged."""
@@ -36,11 +105,12 @@ class Identity:
         return dA
 
 
-class ReLU:
+class ReLU(Activation):
     """``A = max(0, Z)``, with derivative ``1[Z > 0]``."""
 
     name = "relu"
     he_init = True
+    onnx_op = "Relu"
 
     def forward(self, Z, xp=np):
         """Return ``max(0, Z)``."""
@@ -62,11 +132,12 @@ class ReLU:
         return dA
 
 
-class Tanh:
+class Tanh(Activation):
     """``A = tanh(Z)``, with derivative ``1 - A**2``."""
 
     name = "tanh"
     he_init = False
+    onnx_op = "Tanh"
 
     def forward(self, Z, xp=np):
         """Return ``tanh(Z)``."""
@@ -80,7 +151,7 @@ class Tanh:
         return dA
 
 
-class Logistic:
+class Logistic(Activation):
     """``A = 1 / (1 + exp(-Z))``, with derivative ``A * (1 - A)``.
 
     Neither form overflows: SciPy's ``expit`` for NumPy, and elsewhere
@@ -92,6 +163,7 @@ class Logistic:
 
     name = "logistic"
     he_init = False
+    onnx_op = "Sigmoid"
 
     def forward(self, Z, xp=np):
         """Return ``sigmoid(Z)``."""
@@ -105,7 +177,7 @@ class Logistic:
         return dA
 
 
-class GELU:
+class GELU(Activation):
     """``A = Z * Phi(Z)``, in the tanh form of Hendrycks and Gimpel::
 
         A = Z / 2 * (1 + tanh(u)),      u = c * (Z + k * Z**3)
@@ -119,6 +191,7 @@ class GELU:
 
     name = "gelu"
     he_init = True
+    onnx_op = "Gelu"
     c = float(np.sqrt(2 / np.pi))
     k = 0.044715
 
@@ -136,7 +209,7 @@ class GELU:
         return dA
 
 
-class Softmax:
+class Softmax(Activation):
     """Row-wise ``A = exp(Z) / sum(exp(Z))``; used only as an output.
 
     Subtracting each row's maximum from ``Z`` first changes nothing mathematically
@@ -165,7 +238,7 @@ class Softmax:
         return E / xp.sum(E, axis=1, keepdims=True)
 
 
-class Exp:
+class Exp(Activation):
     """``A = exp(Z)``, the inverse of the log link; used only as an output.
 
     Its derivative is ``A`` itself, but it is never needed on its own: it is fused
@@ -193,3 +266,17 @@ ACTIVATIONS = {cls.name: cls() for cls in (Identity, ReLU, Tanh, Logistic, GELU)
 
 #: Output activations by the name stored in ``out_activation_``.
 OUTPUT_ACTIVATIONS = {cls.name: cls() for cls in (Identity, Logistic, Softmax, Exp)}
+
+#: The names ``activation=`` takes, as they are when read.
+ACTIVATION_NAMES = Names(ACTIVATIONS)
+
+
+def activation_of(activation, output=False):
+    """The activation object of ``activation``: a name, or an ``Activation``.
+
+    A name is looked up in ``OUTPUT_ACTIVATIONS`` for the ``output`` layer, else
+    in ``ACTIVATIONS``.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    return (OUTPUT_ACTIVATIONS if output else ACTIVATIONS)[activation]

@@ -50,7 +50,7 @@ new arrays.
 
 import numpy as np
 
-from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .activations import activation_of
 from .namespaces import device_of, from_numpy
 
 
@@ -65,8 +65,9 @@ class Dense:
     dWb : ndarray of shape (n_in + 1, n_out) or None
         With NumPy, where :meth:`backward` writes ``dW`` and, as a last row, ``db``;
         None elsewhere.
-    activation : str
-        A key of ``ACTIVATIONS`` (hidden layers) or ``OUTPUT_ACTIVATIONS``.
+    activation : str or Activation
+        A key of ``ACTIVATIONS`` (hidden layers) or ``OUTPUT_ACTIVATIONS``, or an
+        activation object.
     output : bool, default=False
         Whether this is the output layer, whose activation is fused with the loss.
     xp : namespace, default=numpy
@@ -93,8 +94,7 @@ class Dense:
         self.dWb = self.dW = self.db = None  # until backward, outside NumPy
         if dWb is not None:
             self.dWb, self.dW, self.db = dWb, dWb[:-1, :], dWb[-1, :]
-        registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
-        self.activation, self.output = registry[activation], output
+        self.activation, self.output = activation_of(activation, output), output
         self.A_prev = self.Z = self.A = None
         self.remembers = True
 
@@ -110,8 +110,7 @@ class Dense:
         layer.W, layer.b, layer.Wb = W, b, None
         layer.shape = (W.shape[0] + 1, W.shape[1])
         layer.dWb = layer.dW = layer.db = None
-        registry = OUTPUT_ACTIVATIONS if output else ACTIVATIONS
-        layer.activation, layer.output = registry[activation], output
+        layer.activation, layer.output = activation_of(activation, output), output
         layer.A_prev = layer.Z = layer.A = None
         # Several threads may predict with one frozen layer at once.
         layer.remembers = False

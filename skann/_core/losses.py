@@ -16,7 +16,9 @@ n_outputs)``: the losses of several epochs on the same data then take one pass (
 
 import numpy as np
 
+from .hyperparameters import Hyperparameters
 from .namespaces import device_of, from_numpy, namespace, to_numpy
+from .registry import Names
 
 
 def _weighted_mean(terms, sample_weight, xp):
@@ -56,12 +58,45 @@ def _clipped_log(P, xp):
     return xp.log(xp.clip(P, eps, 1 - eps))
 
 
-class Loss:
-    """What every loss shares: the weighted mean, the gradient, the baseline.
+class Loss(Hyperparameters):
+    """Base class of losses: the weighted mean, the gradient, the baseline.
 
-    A loss defines ``terms(Y, P, xp)``, each entry's contribution, which the mean
-    sums over outputs and averages over samples. Every method takes the arrays'
-    namespace ``xp`` (see ``namespaces.py``); None means NumPy.
+    A subclass names ``output_activation``, the output layer's activation it is
+    paired with, and defines :meth:`terms`, each entry's contribution, which the
+    loss sums over outputs and averages over samples, weighted by sample (mean
+    reduction). Its gradient with respect to the output layer's pre-activations
+    ``Z`` is :meth:`terms_gradient`, which a subclass overrides unless it is
+    ``P - Y``, as it is for each canonical pair (the squared error with the
+    identity, the cross-entropies with the logistic and the softmax, the Poisson
+    deviance with the exponential). Every method takes the arrays' namespace
+    ``xp`` (see ``namespaces.py``; None means NumPy): written with ``xp`` and the
+    Array API standard's functions, a loss serves every namespace.
+
+    Hyperparameters, if it has any, are keyword arguments of ``__init__`` with
+    defaults, each stored under its own name, as an estimator's: the estimator is
+    then cloned, pickled and searched over with the loss in it (``loss__delta``
+    in a grid). Training never changes the object.
+
+    Attributes
+    ----------
+    output_activation : {'identity', 'exp', 'logistic', 'softmax'}
+        The output layer's activation, fused with the loss; ``out_activation_``
+        of the fitted estimator.
+
+    See Also
+    --------
+    skann.plugins.RegressionLoss : The base class of ``ANNRegressor``'s losses.
+
+    Notes
+    -----
+    ``terms(Y, P, xp)`` takes the targets ``Y`` and the outputs ``P`` of the
+    output activation, ``(n_samples, n_outputs)``, and returns the array of each
+    entry's loss ``l(y, p)``, of ``P``'s shape; ``P`` may carry a leading axis of
+    epochs, ``(n_epochs, n_samples, n_outputs)``, which broadcasting keeps.
+    ``terms_gradient(Y, P, xp)`` returns ``dl/dz`` entry by entry, where ``p =
+    f(z)`` for the output activation ``f``: ``(p - y)`` for a canonical pair, and
+    in general ``dl/dp * f'(z)``, a new array of ``P``'s shape. The loss of the
+    network is ``sum_i w_i sum_k l(y_ik, p_ik) / sum_i w_i``.
     """
 
     def loss(self, Y, P, sample_weight=None, xp=None):
@@ -86,10 +121,21 @@ class Loss:
         total = _weighted_mean(self.terms(Y, P, xp), sample_weight, xp)
         return float(total) if total.ndim == 0 else total
 
-    def gradient(self, Y, P, sample_weight=None, xp=None):
-        """Return ``dZ = (P - Y) * w / sum(w)``, the gradient at the output logits.
+    def terms(self, Y, P, xp=np):
+        """Return each entry's loss, an array of ``P``'s shape."""
+        raise NotImplementedError(f"{type(self).__name__} defines no terms")
+
+    def terms_gradient(self, Y, P, xp=np):
+        """Return each entry's gradient at the output logits: here ``P - Y``.
 
         A new array: ``P`` is kept for the epoch's loss (see ``losslog.py``).
+        """
+        return P - Y
+
+    def gradient(self, Y, P, sample_weight=None, xp=None):
+        """Return ``dZ = terms_gradient(Y, P) * w / sum(w)``, at the output logits.
+
+        With the canonical pairs, ``dZ = (P - Y) * w / sum(w)``.
 
         Parameters
         ----------
@@ -101,7 +147,7 @@ class Loss:
         -------
         dZ : array of shape (n_samples, n_outputs)
         """
-        dZ = P - Y
+        dZ = self.terms_gradient(Y, P, namespace(xp))
         if sample_weight is None:
             dZ /= P.shape[0]
         else:
@@ -165,7 +211,34 @@ class CategoricalCrossEntropy(Loss):
 
 
 class RegressionLoss(Loss):
-    """A loss of real targets: scored by R², as scikit-learn's regressors are."""
+    """Base class of the losses of real targets, ``ANNRegressor``'s ``loss``.
+
+    A :class:`Loss` scored by R², as scikit-learn's regressors are; subclass it
+    to write your own, and pass an instance as ``ANNRegressor(loss=Huber())``.
+    Its ``output_activation`` is ``'identity'`` (targets trained on standardised
+    when ``normalize_y=True``) or ``'exp'`` (positive predictions, targets as they
+    are). :meth:`baseline`, the loss of the best constant that the diagnosis of a
+    fit compares against, is the loss of the weighted mean target unless
+    overridden.
+
+    See Also
+    --------
+    skann.plugins.Loss : The protocol.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skann.plugins import RegressionLoss
+    >>> class LogCosh(RegressionLoss):
+    ...     output_activation = "identity"
+    ...     def terms(self, Y, P, xp):
+    ...         return xp.log(xp.cosh(P - Y))
+    ...     def terms_gradient(self, Y, P, xp):
+    ...         return xp.tanh(P - Y)
+    >>> Y, P = np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])
+    >>> round(LogCosh().loss(Y, P), 4)
+    0.2169
+    """
 
     def score(self, Y, P, sample_weight=None, xp=None):
         """Coefficient of determination R², weighted by sample, averaged over outputs.
@@ -251,15 +324,11 @@ class Pinball(RegressionLoss):
         R = Y - P
         return xp.maximum(self.quantile * R, (self.quantile - 1) * R)
 
-    def gradient(self, Y, P, sample_weight=None, xp=None):
-        """Return ``dZ = (1[P > Y] - q) * w / sum(w)``."""
-        xp = namespace(xp)
+    def terms_gradient(self, Y, P, xp=np):
+        """Return ``1[P > Y] - q``."""
         above = P > Y
         above = above.astype(P.dtype) if xp is np else xp.astype(above, P.dtype)
-        dZ = above - self.quantile
-        if sample_weight is None:
-            return dZ / P.shape[0]
-        return dZ * (sample_weight / xp.sum(sample_weight))[:, None]
+        return above - self.quantile
 
     def baseline(self, Y, sample_weight=None, xp=None):
         """Return the loss of always predicting each column's weighted q-quantile.
@@ -308,7 +377,10 @@ LOSSES = Losses(
     )
 )
 
-#: The losses of real targets, ANNRegressor's options.
-REGRESSION_LOSSES = tuple(
-    name for name, loss in LOSSES.items() if isinstance(loss, RegressionLoss)
-)
+#: The losses of real targets, ANNRegressor's options, as they are when read.
+REGRESSION_LOSSES = Names(LOSSES, keep=lambda loss: isinstance(loss, RegressionLoss))
+
+
+def loss_of(loss):
+    """The loss object of ``loss``: a key of ``LOSSES``, or a ``Loss``."""
+    return loss if isinstance(loss, Loss) else LOSSES[loss]

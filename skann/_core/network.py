@@ -16,7 +16,7 @@ each layer its ``W`` and ``b``, read from ``params``, before each pass, and gath
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import activation_of
 from .layers import Dense, Dropout, StandardisedDense
 from .namespaces import (
     Placement,
@@ -44,8 +44,8 @@ class Network:
         Copied.
     intercepts : list of arrays
         ``intercepts[l]`` of shape ``(n_out,)`` holds its biases. Copied.
-    activation : str
-        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    activation : str or Activation
+        Hidden-layer activation, a key of ``ACTIVATIONS`` or an activation object.
     out_activation : {'logistic', 'softmax', 'identity'}
         Output activation.
     xp : namespace, default=None
@@ -369,7 +369,7 @@ def _scale(init_scale, activation, n_in, n_out):
     """Standard deviation of one layer's initial weights, before any input scale."""
     if init_scale not in ("auto", "data"):
         return init_scale
-    if activation is not None and ACTIVATIONS[activation].he_init:
+    if activation is not None and activation_of(activation).he_init:
         return np.sqrt(2.0 / n_in)
     return np.sqrt(2.0 / (n_in + n_out))
 
