@@ -1,0 +1,29 @@
+from sklearn.datasets import load_digits
+
+from skann import ANNClassifier
+from skann.plugins import Optimizer
+
+
+class RMSprop(Optimizer):
+    """``s = rho s + (1 - rho) g**2``, ``W -= lr g / (sqrt(s) + epsilon)``."""
+
+    def __init__(self, rho=0.9, epsilon=1e-8):
+        self.rho, self.epsilon, self.s = rho, epsilon, None  # s: the state
+
+    def update(self, params, grads):
+        s = self.xp.zeros_like(params) if self.s is None else self.s
+        self.s = self.rho * s + (1 - self.rho) * grads**2
+        params -= self.lr * grads / (self.xp.sqrt(self.s) + self.epsilon)
+
+    def get_state(self):  # what partial_fit resumes, through set_state
+        return {"s": self.s}
+
+    def set_state(self, state):
+        self.s = self.copied(state.get("s"))
+
+    def rescale(self, factors):  # parameters times factors: gradients divided
+        self.s = None if self.s is None else self.s / factors**2
+
+
+X, y = load_digits(return_X_y=True)
+clf = ANNClassifier(32, solver=RMSprop(rho=0.9), lr=1e-3, random_state=0).fit(X, y)

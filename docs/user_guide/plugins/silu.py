@@ -1,0 +1,26 @@
+from sklearn.datasets import make_moons
+
+from skann import ANNClassifier
+from skann.plugins import Activation
+
+
+class SiLU(Activation):
+    """The sigmoid linear unit, ``A = Z * s(Z)`` with ``s(Z) = 1 / (1 + exp(-Z))``."""
+
+    he_init = True  # as ReLU, it passes positive inputs and damps negative ones
+
+    def forward(self, Z, xp):
+        return Z * sigmoid(Z, xp)
+
+    def derivative(self, Z, A, dA, xp):
+        s = sigmoid(Z, xp)
+        return dA * (s + A * (1 - s))  # s + Z s (1 - s), where A = Z s
+
+
+def sigmoid(Z, xp):
+    return 0.5 * (1 + xp.tanh(0.5 * Z))  # exp(-Z) would overflow for large -Z
+
+
+X, y = make_moons(200, noise=0.2, random_state=0)
+clf = ANNClassifier(16, activation=SiLU(), random_state=0).fit(X, y)
+accuracy = clf.score(X, y)
