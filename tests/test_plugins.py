@@ -212,6 +212,20 @@ def test_pickled_estimators_predict_alike_and_continue(case):
     _assert_same_weights(est.partial_fit(X, y), loaded.partial_fit(X, y))
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_skops_round_trip_trusting_the_plug_in(case):
+    sio = pytest.importorskip("skops.io")
+    est, X, y = CASES[case]()
+    data = sio.dumps(est.fit(X, y))
+    untrusted = sio.get_untrusted_types(data=data)
+    plug_in = type(getattr(est, PARAM[case]))
+    assert f"{plug_in.__module__}.{plug_in.__qualname__}" in untrusted
+    loaded = sio.loads(data, trusted=untrusted)
+    assert repr(getattr(loaded, PARAM[case])) == repr(getattr(est, PARAM[case]))
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    _assert_same_weights(est.partial_fit(X, y), loaded.partial_fit(X, y))
+
+
 def test_grid_search_over_two_activation_objects():
     X, y = _classification()
 
