@@ -397,3 +397,7 @@ def test_the_memory_check_counts_an_optimizer_of_ones_own():
 def test_plug_in_repr_and_params_come_from_init():
     assert repr(Huber(delta=2.0)) == "Huber(delta=2.0)"
     assert RMSprop(rho=0.5).get_params() == {"epsilon": 1e-8, "rho": 0.5}
+    with pytest.raises(ValueError, match="Invalid parameter 'beta' for RMSprop"):
+        RMSprop().set_params(beta=0.5)
+    assert RMSprop().set_params(rho=0.5).key() == RMSprop(rho=0.5).key()
+    assert RMSprop(rho=0.5).key() != RMSprop().key() != _Counted().key()
