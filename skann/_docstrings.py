@@ -19,7 +19,7 @@ import re
 
 from ._core.activations import ACTIVATIONS
 from ._core.losses import REGRESSION_LOSSES
-from ._core.optimizers import OPTIMIZERS
+from ._core.optimizers import SOLVER_NAMES
 from ._core.schedules import SCHEDULES
 
 
@@ -32,7 +32,7 @@ def _options(names):
 #: is documented at once.
 OPTIONS = {
     "activations": _options(ACTIVATIONS),
-    "solvers": _options([*OPTIMIZERS, "lbfgs"]),
+    "solvers": _options(SOLVER_NAMES),
     "schedules": _options(SCHEDULES),
     "losses": _options(REGRESSION_LOSSES),
 }
