@@ -40,9 +40,14 @@ OPTIONS = {
 PARAMETERS = """\
 hidden_size : int or tuple of int, default=100
     Units of the hidden layer, or of each hidden layer in turn.
-activation : ${activations}, default='relu'
+activation : ${activations} or Activation, default='relu'
     Activation of the hidden layers. 'gelu' is ``z * Phi(z)`` in its tanh
-    form, ``z / 2 * (1 + tanh(sqrt(2 / pi) * (z + 0.044715 * z**3)))``.
+    form, ``z / 2 * (1 + tanh(sqrt(2 / pi) * (z + 0.044715 * z**3)))``. An
+    instance of a subclass of :class:`skann.plugins.Activation` is an
+    activation of your own (see :ref:`plugins`): the estimator clones, pickles
+    and searches over it (``activation__<name>`` for its hyperparameters), and
+    training never changes it. :func:`skann.onnx.to_onnx` exports it only if
+    its ``onnx_op`` names an ONNX operator.
 lr : float, default=0.003
     Learning rate (the initial one, under a schedule). Not used by 'lbfgs'.
 epochs : int, default=400
@@ -62,10 +67,17 @@ random_state : int, RandomState instance or None, default=None
     ${seed_note}
 verbose : int, default=0
     If positive, print ``Epoch i: Cost = ...`` ten times during training.
-solver : ${solvers}, default='adam'
+solver : ${solvers} or Optimizer, default='adam'
     'gd' is plain gradient descent (the textbook's); 'momentum' is heavy-ball
     momentum, or Nesterov's with ``nesterov=True``; 'adam' is Adam; 'lbfgs' is
-    SciPy's L-BFGS-B on the whole training set.
+    SciPy's L-BFGS-B on the whole training set. An instance of a subclass of
+    :class:`skann.plugins.Optimizer` is an optimizer of your own: a template
+    from which each fit builds a fresh optimizer of its class and
+    hyperparameters, at the learning rate ``lr`` under ``lr_schedule``. Its
+    hyperparameters are its own (``solver__<name>`` in a grid): ``momentum``,
+    ``nesterov``, ``beta_1``, ``beta_2`` and ``epsilon`` do not apply to it.
+    ``partial_fit`` and ``warm_start`` resume its state while the solver keeps
+    the same class and hyperparameters.
 batch_size : int, 'auto' or None, default='auto'
     Rows per gradient step (all of them when there are fewer), the last batch
     of an epoch taking what remains, as in scikit-learn's MLPs. 'auto' splits

@@ -176,15 +176,19 @@ class ANNRegressor(RegressorMixin, BaseANN):
         scaled to them. Ignored with ``loss='poisson'``, whose output
         ``exp(z)`` cannot be shifted by ``y_mean_``: it trains on the counts as
         they are, as MLPRegressor does.
-    loss : ${losses}, default='squared_error'
+    loss : ${losses} or RegressionLoss, default='squared_error'
         The loss, a weighted mean over samples, summed over outputs.
         'squared_error': half the squared error, with an identity output.
         'poisson': half the Poisson deviance, ``y log(y / p) - y + p``, with the
         output ``p = exp(z)`` (a log link), MLPRegressor's ``loss='poisson'``;
         ``y`` must be non-negative with a positive sum in each column.
         'quantile': the pinball loss of ``quantile``, with an identity output:
-        the network predicts that conditional quantile of ``y``. The score is
-        R² for every loss, as MLPRegressor's.
+        the network predicts that conditional quantile of ``y``. An instance
+        of a subclass of :class:`skann.plugins.RegressionLoss` is a loss of
+        your own (see :ref:`plugins`), paired with its ``output_activation``
+        ('identity', or 'exp' for positive predictions); ``loss__<name>``
+        searches over its hyperparameters. The score is R² for every loss, as
+        MLPRegressor's.
     quantile : float in (0, 1), default=0.5
         The quantile that ``loss='quantile'`` predicts (0.5, the median);
         ignored by the other losses.
