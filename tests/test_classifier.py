@@ -133,7 +133,7 @@ def test_integer_input_trains_in_float64():
 def test_divergence_raises_naming_the_learning_rate_and_keeps_the_old_model(cancer):
     X, y = cancer
     # Unscaled, the features kill every ReLU unit, and fit says so.
-    with pytest.warns(ConvergenceWarning, match="all 4 ReLU units .* are dead"):
+    with pytest.warns(ConvergenceWarning, match="all 4 units .* are dead"):
         clf = textbook_classifier(epochs=20, random_state=0).fit(X[:100], y[:100])
     before = fitted_state(clf)
     clf.set_params(lr=1e6, epochs=200)

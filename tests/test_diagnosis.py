@@ -13,6 +13,7 @@ from textbook_settings import textbook_classifier
 
 from skann import ANNClassifier, ANNRegressor
 from skann._core.diagnosis import CHECKED_ROWS, FinalPass, flat, problems
+from skann.plugins import Activation
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_the_check_runs_on_a_sample_of_large_data(rng):
 def test_dates_read_as_nanoseconds_kill_every_relu_unit(one_feature):
     X, y = one_feature
     match = (
-        r"all 4 ReLU units of hidden layer 1 are dead: none is positive on any of "
+        r"all 4 units of hidden layer 1 are dead: none is positive on any of "
         r"the 200 training rows checked.*Try standardize=True.* lr=0\.1\."
     )
     with pytest.warns(ConvergenceWarning, match=match):
@@ -99,6 +100,37 @@ def test_dates_read_as_nanoseconds_kill_every_relu_unit(one_feature):
         warnings.simplefilter("error")
         advised = textbook_classifier(epochs=1000, random_state=0, standardize=True)
         assert advised.fit(X * 1e17, y).score(X * 1e17, y) > 0.9
+
+
+class Clipped(Activation):
+    """ReLU as an object of one's own, which says whether its units can die."""
+
+    def __init__(self, dies=True):
+        self.dies = dies
+
+    @property
+    def dies_at_zero(self):
+        return self.dies
+
+    def forward(self, Z, xp):
+        return xp.clip(Z, min=0.0)
+
+    def derivative(self, Z, A, dA, xp):
+        return dA * xp.astype(Z > 0, Z.dtype)
+
+
+def test_the_dead_units_check_asks_the_activation_whether_its_units_die(one_feature):
+    X, y = one_feature
+    dead = "all 4 units of hidden layer 1 are dead"
+    with pytest.warns(ConvergenceWarning, match=dead):
+        textbook_classifier(activation=Clipped(), epochs=1000, random_state=0).fit(
+            X * 1e17, y
+        )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf = textbook_classifier(activation=Clipped(dies=False), epochs=1000)
+        clf.set_params(random_state=0).fit(X * 1e17, y)
+    assert not any(dead in str(w.message) for w in record)
 
 
 def test_a_learning_rate_too_high_warns_with_the_rising_loss(one_feature):
@@ -220,7 +252,7 @@ def test_problems_are_named_with_their_numbers():
         "the training loss ended at 0.8, above 0.69, the loss of predicting the "
         "class frequencies",
         "the training loss rose from 0.7 at the start to 0.9 at the end",
-        "all 2 ReLU units of hidden layer 1 are dead: none is positive on any of "
+        "all 2 units of hidden layer 1 are dead: none is positive on any of "
         "the 50 training rows checked, so the output ignores X",
     ]
     # A loss swinging above the class frequencies in the last epochs.

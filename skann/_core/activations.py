@@ -49,6 +49,10 @@ class Activation(Hyperparameters):
     onnx_op : str or None, default=None
         The ONNX operator of one input that computes the activation (``'Relu'``),
         for :func:`skann.onnx.to_onnx`; None refuses the export.
+    dies_at_zero : bool, default=False
+        Whether a unit that outputs 0 on every row passes back no gradient
+        (ReLU's, below zero), so that it can never learn again: the checks after
+        ``fit`` then warn of a hidden layer whose every unit is so.
 
     See Also
     --------
@@ -79,6 +83,7 @@ class Activation(Hyperparameters):
 
     he_init = False
     onnx_op = None
+    dies_at_zero = False
 
     def forward(self, Z, xp=np):
         """Return ``A = f(Z)``."""
@@ -111,6 +116,7 @@ class ReLU(Activation):
     name = "relu"
     he_init = True
     onnx_op = "Relu"
+    dies_at_zero = True
 
     def forward(self, Z, xp=np):
         """Return ``max(0, Z)``."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import activation_of
 from .namespaces import all_finite, device_of, from_numpy, take_rows, to_numpy
 from .network import CHUNK_BYTES
 from .objective import total_weight
@@ -74,7 +75,8 @@ def final_pass(network, loss, data, penalty=None):
         X, Y = take_rows(X, sample, xp), take_rows(Y, sample, xp)
         w = None if w is None else take_rows(w, sample, xp)
     n, chunk = X.shape[0], network.rows_per_chunk(CHUNK_BYTES)
-    hidden = network.dense[:-1] if network.activation == "relu" else []
+    dies = activation_of(network.activation).dies_at_zero
+    hidden = network.dense[:-1] if dies else []
     alive = [None] * len(hidden)
     weighted, finite, outputs = 0.0, True, []
     # Overflow here means the final update broke the network; the caller raises.
@@ -189,7 +191,7 @@ def problems(final, loss_curve, baseline, baseline_words="the class frequencies"
     for i, units in enumerate(final.alive or []):
         if not units.any():
             found.append(
-                f"all {units.size} ReLU units of hidden layer {i + 1} are dead: "
+                f"all {units.size} units of hidden layer {i + 1} are dead: "
                 f"none is positive on any of the {final.n_rows} training rows "
                 "checked, so the output ignores X"
             )
