@@ -5,12 +5,12 @@ from skann.plugins import RegressionLoss
 
 
 class Huber(RegressionLoss):
-    """``r**2 / 2`` where ``|r| <= delta``, ``delta * (|r| - delta / 2)`` beyond."""
+    """Half the squared error within ``delta``, linear beyond it."""
 
-    output_activation = "identity"  # the predictions are the output layer's Z
+    output_activation = "identity"  # predicts the output layer's Z
 
     def __init__(self, delta=1.0):
-        self.delta = delta  # in standard deviations of y, with normalize_y=True
+        self.delta = delta  # in y's standard deviations (normalize_y)
 
     def terms(self, Y, P, xp):
         R = xp.abs(P - Y)
@@ -22,6 +22,6 @@ class Huber(RegressionLoss):
 
 
 X, y = make_regression(200, 4, noise=5.0, random_state=0)
-y[::20] += 1000  # outliers, which weigh less in Huber's loss than in the square
+y[::20] += 1000  # outliers: Huber's loss weighs them less than squares
 reg = ANNRegressor(16, loss=Huber(delta=1.0), random_state=0).fit(X, y)
 r2 = reg.score(X, y)

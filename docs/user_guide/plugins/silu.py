@@ -5,9 +5,9 @@ from skann.plugins import Activation
 
 
 class SiLU(Activation):
-    """The sigmoid linear unit, ``A = Z * s(Z)`` with ``s(Z) = 1 / (1 + exp(-Z))``."""
+    """The sigmoid linear unit, ``A = Z * sigmoid(Z)``."""
 
-    he_init = True  # as ReLU, it passes positive inputs and damps negative ones
+    he_init = True  # as ReLU: passes positive inputs, damps negative
 
     def forward(self, Z, xp):
         return Z * sigmoid(Z, xp)
@@ -18,7 +18,7 @@ class SiLU(Activation):
 
 
 def sigmoid(Z, xp):
-    return 0.5 * (1 + xp.tanh(0.5 * Z))  # exp(-Z) would overflow for large -Z
+    return 0.5 * (1 + xp.tanh(0.5 * Z))  # exp(-Z) overflows, Z << 0
 
 
 X, y = make_moons(200, noise=0.2, random_state=0)
