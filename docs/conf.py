@@ -4,8 +4,10 @@ Build with ``sphinx-build -W -b html docs docs/_build/html``; the build runs eve
 example in ``examples/``.
 """
 
+import inspect
 import os
 import sys
+import types
 from pathlib import Path
 
 # The examples multiply small matrices, for which BLAS threads cost more time than
@@ -51,6 +53,8 @@ autosummary_generate = True
 # template but not documented here: their docstrings refer to labels of
 # scikit-learn's documentation that only resolve online.
 autodoc_default_options = {"members": True}
+# Defaults as the source writes them: xp=np, not the repr of the numpy module.
+autodoc_preserve_defaults = True
 # The class template lists the methods itself; numpydoc listing them again would
 # make a second, unresolved table.
 numpydoc_show_class_members = False
@@ -137,14 +141,28 @@ html_show_sourcelink = False
 # -- Docstring clean-up -----------------------------------------------------------
 
 
-def _skip_routing_methods(app, what, name, obj, skip, options):
+def _skip_members(app, what, name, obj, skip, options):
     # scikit-learn generates set_fit_request and its siblings for each estimator,
     # for its metadata routing; their docstrings point into scikit-learn's
     # documentation, where they are described.
     if name.startswith("set_") and name.endswith("_request"):
         return True
+    # An optimizer's default namespace, xp = np, is documented under Attributes;
+    # as a member it would print the module's path on the build machine.
+    if isinstance(obj, types.ModuleType):
+        return True
+    return None
+
+
+def _constructor_signature(app, what, name, obj, options, signature, annotation):
+    # The estimators define __new__(cls, *args, **kwargs), to name skann's
+    # parameter for an MLP parameter's name, and autodoc shows __new__'s
+    # signature before __init__'s; Python's own inspect reads __init__'s.
+    if what == "class" and isinstance(obj, type) and "__init__" in vars(obj):
+        return str(inspect.signature(obj)), annotation
     return None
 
 
 def setup(app):
-    app.connect("autodoc-skip-member", _skip_routing_methods)
+    app.connect("autodoc-skip-member", _skip_members)
+    app.connect("autodoc-process-signature", _constructor_signature)
