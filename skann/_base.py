@@ -27,6 +27,7 @@ from ._arrays import (
 )
 from ._callbacks import CallbackSupportMixin, EpochReporter
 from ._core.activations import ACTIVATION_NAMES
+from ._core.layers import Dropout
 from ._core.losses import loss_of
 from ._core.namespaces import Placement
 from ._core.network import Network, input_rms
@@ -360,7 +361,9 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             # Successive calls must not reuse one sequence of shuffles.
             rng = np.random.RandomState(rng.randint(2**31 - 1) ^ previous.n_iter_)
         if any(rates):
-            network.add_dropout(rates, rng)  # masks from the batches' generator
+            # The masks are drawn from the batches' generator.
+            dropouts = [Dropout(r, rng, network.xp) if r else None for r in rates]
+            network.add_layers(dropouts)
         reporter = EpochReporter(
             owner,
             X,

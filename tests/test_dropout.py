@@ -31,6 +31,11 @@ def _data(n=120, seed=0):
     return make_classification(n, n_features=8, n_informative=4, random_state=seed)
 
 
+def dropouts(network, rates, rng):
+    """A Dropout of each rate after each hidden layer of ``network``, as fit does."""
+    network.add_layers([Dropout(r, rng, network.xp) if r else None for r in rates])
+
+
 def test_dropout_layer_masks_in_training_only(rng):
     layer = Dropout(0.25, rng)
     A_prev = rng.rand(4000, 5) + 0.5
@@ -53,7 +58,7 @@ def test_backward_with_a_fixed_mask_matches_finite_differences(rng, activation, 
     hidden = (6, 5)[: len(rates)]
     net = Network.initialize((3, *hidden, 3), activation, "softmax", 0.5, rng)
     net.params += rng.randn(net.params.size) * 0.1
-    net.add_dropout(rates, rng)
+    dropouts(net, rates, rng)
     drops = [layer for layer in net.layers if isinstance(layer, Dropout)]
     assert len(drops) == sum(r > 0 for r in rates)
     for layer in drops:  # one mask, drawn once, for every pass of the check
@@ -85,7 +90,7 @@ def layer_width(net, dropout):
 def test_outside_training_the_network_is_the_one_without_dropout(rng):
     plain = Network.initialize((4, 7, 6, 2), "relu", "logistic", "auto", rng)
     dropped = Network(plain.coefs, plain.intercepts, "relu", "logistic")
-    dropped.add_dropout((0.5, 0.5), rng)
+    dropouts(dropped, (0.5, 0.5), rng)
     assert [type(layer) for layer in dropped.layers] == [
         Dense,
         Dropout,
@@ -108,8 +113,8 @@ def test_masks_are_numpys_draws_in_every_namespace(space):
         "softmax",
         xp=space.xp,
     )
-    ref.add_dropout((0.4,), np.random.RandomState(1))
-    net.add_dropout((0.4,), np.random.RandomState(1))
+    dropouts(ref, (0.4,), np.random.RandomState(1))
+    dropouts(net, (0.4,), np.random.RandomState(1))
     X = rng.randn(10, 4)
     P = net.forward(space.asarray(X), training=True)
     assert_lives_in(P, space, space.dtype)

@@ -17,7 +17,7 @@ each layer its ``W`` and ``b``, read from ``params``, before each pass, and gath
 import numpy as np
 
 from .activations import activation_of
-from .layers import Dense, Dropout, StandardisedDense
+from .layers import Dense, StandardisedDense
 from .namespaces import (
     Placement,
     all_finite,
@@ -215,18 +215,19 @@ class Network:
         network.out_activation = out_activation
         return network
 
-    def add_dropout(self, rates, rng):
-        """Put a :class:`Dropout` of ``rates[i]`` after hidden layer ``i``.
+    def add_layers(self, after_hidden):
+        """Put ``after_hidden[i]``, a layer with no parameters, after hidden layer i.
 
-        ``rates`` has one rate per hidden layer; a rate of 0 adds nothing. The
-        masks are drawn from ``rng`` (a ``numpy.random.RandomState``).
+        ``after_hidden`` has one entry per hidden layer; None adds nothing there.
+        A layer without parameters (``Dropout``) takes no block of ``params``,
+        so the flat vectors stay as they are.
         """
         hidden = self.dense[:-1]
         self.layers = []
-        for layer, rate in zip(hidden, rates):
+        for layer, extra in zip(hidden, after_hidden):
             self.layers.append(layer)
-            if rate > 0:
-                self.layers.append(Dropout(rate, rng, self.xp))
+            if extra is not None:
+                self.layers.append(extra)
         self.layers.append(self.dense[-1])
         self.stochastic = any(layer.stochastic for layer in self.layers)
 
