@@ -12,7 +12,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array, column_o
 
 from ._arrays import Home, host
 from ._base import BaseANN, _partial_fit_available
-from ._core.losses import REGRESSION_LOSSES, loss_of
+from ._core.losses import LOSSES, REGRESSION_LOSSES, loss_of
 from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._docstrings import shared_docs
@@ -85,12 +85,6 @@ def _stats_words(mean, scale):
         scales = ", ".join(f"{s:.4g}" for s in scale)
         return f"means [{means}], standard deviations [{scales}]"
     return f"mean {mean:.4g}, standard deviation {scale:.4g}"
-
-
-def _check_poisson_targets(Y):
-    """Refuse negative targets, or a column whose sum is not positive."""
-    if np.any(Y < 0) or np.any(Y.sum(axis=0) <= 0):
-        raise ValueError("loss='poisson' requires non-negative y and sum(y) > 0.")
 
 
 def _column(k, Y):
@@ -334,8 +328,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        # The Poisson loss needs counts: non-negative targets.
-        tags.target_tags.positive_only = self.loss == "poisson"
+        # A loss of counts (Poisson's) asks for non-negative targets. The tags are
+        # read before the parameters are validated: an unknown loss has none.
+        loss = self.loss
+        if not isinstance(loss, RegressionLoss):
+            loss = LOSSES.get(loss) if isinstance(loss, str) else None
+        tags.target_tags.positive_only = getattr(loss, "positive_only", False)
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -392,9 +390,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         :meth:`_training_targets` standardises ``Y`` and casts it to ``dtype``.
         """
         Y = _as_2d(y)
-        if self.loss == "poisson":
-            _check_poisson_targets(Y)
-        output = loss_of(self._loss_name()).output_activation
+        loss = loss_of(self._loss_name())
+        loss.check_targets(Y)
+        output = loss.output_activation
         if continuing and self.out_activation_ != output:
             raise ValueError(
                 f"loss={self.loss!r} needs the output activation {output!r}, but "

@@ -26,7 +26,7 @@ from skann._core.losses import LOSSES
 from skann._core.network import Network
 from skann._core.optimizers import OPTIMIZERS
 from skann._memory import too_large
-from skann.plugins import Activation, Optimizer
+from skann.plugins import Activation, Optimizer, RegressionLoss
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "user_guide"
 EXAMPLES = DOCS / "plugins"
@@ -401,3 +401,36 @@ def test_plug_in_repr_and_params_come_from_init():
         RMSprop().set_params(beta=0.5)
     assert RMSprop().set_params(rho=0.5).key() == RMSprop(rho=0.5).key()
     assert RMSprop(rho=0.5).key() != RMSprop().key() != _Counted().key()
+
+
+class Counts(RegressionLoss):
+    """The Poisson log-likelihood without its constant, on counts only."""
+
+    output_activation = "exp"
+    positive_only = True
+
+    def terms(self, Y, P, xp):
+        return P - Y * xp.log(P)
+
+    def check_targets(self, Y):
+        if np.any(Y < 0):
+            raise ValueError("Counts takes counts, not negative targets.")
+
+
+def test_a_loss_refuses_the_targets_it_is_not_defined_on_and_tags_them():
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = rng.poisson(np.exp(X[:, 0]))
+    reg = ANNRegressor(loss=Counts(), **FAST).fit(X, y)
+    before = [W.copy() for W in reg.coefs_]
+    with pytest.raises(ValueError, match="Counts takes counts"):
+        reg.fit(X, y - 1.0)
+    for W, W_before in zip(reg.coefs_, before):
+        np.testing.assert_array_equal(W, W_before)
+    tags = {
+        loss: ANNRegressor(loss=loss).__sklearn_tags__().target_tags.positive_only
+        for loss in ("squared_error", "poisson", "quantile")
+    }
+    assert tags == {"squared_error": False, "poisson": True, "quantile": False}
+    assert reg.__sklearn_tags__().target_tags.positive_only
+    assert not ANNRegressor(loss=Huber()).__sklearn_tags__().target_tags.positive_only

@@ -219,7 +219,14 @@ class RegressionLoss(Loss):
     when ``normalize_y=True``) or ``'exp'`` (positive predictions, targets as they
     are). :meth:`baseline`, the loss of the best constant that the diagnosis of a
     fit compares against, is the loss of the weighted mean target unless
-    overridden.
+    overridden. A loss defined on part of the real line only refuses other
+    targets in :meth:`check_targets`, and says so with ``positive_only``.
+
+    Attributes
+    ----------
+    positive_only : bool, default=False
+        Whether the loss takes non-negative targets only: scikit-learn's
+        ``positive_only`` target tag of the estimator that holds it.
 
     See Also
     --------
@@ -239,6 +246,15 @@ class RegressionLoss(Loss):
     >>> round(LogCosh().loss(Y, P), 4)
     0.2169
     """
+
+    positive_only = False
+
+    def check_targets(self, Y):
+        """Raise a ValueError for targets the loss is not defined on.
+
+        ``Y`` is a NumPy array of shape ``(n_samples, n_outputs)``, as ``fit``
+        and ``partial_fit`` are given it. Every real target is fine here.
+        """
 
     def score(self, Y, P, sample_weight=None, xp=None):
         """Coefficient of determination R², weighted by sample, averaged over outputs.
@@ -290,6 +306,12 @@ class Poisson(RegressionLoss):
 
     name = "poisson"
     output_activation = "exp"
+    positive_only = True
+
+    def check_targets(self, Y):
+        """Refuse negative targets, or a column whose sum is not positive."""
+        if np.any(Y < 0) or np.any(Y.sum(axis=0) <= 0):
+            raise ValueError("loss='poisson' requires non-negative y and sum(y) > 0.")
 
     def terms(self, Y, P, xp=np):
         """Return ``y log(y / p) - y + p`` for every entry of ``P``."""
