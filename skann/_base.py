@@ -102,9 +102,12 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         the targets unlearnable.
     ``_training_targets(Y, dtype, sample_weight, continuing, home)``
         The targets the network trains on; ANNRegressor standardises them, and
-        a new fit sets ``y_mean_`` and ``y_scale_`` here.
+        sets ``y_mean_`` and ``y_scale_`` here (a continued fit merges its rows
+        into them).
     ``_continued_weights(previous)``
         The weights a continued fit starts from, in the units of those targets.
+    ``_target_factors(network, previous)``
+        Factors that rescale the optimizer's state once those units changed.
     ``_divergence_explained(X, y, sample_weight)``
         A context that may say more of the targets in a ``DivergenceError``.
     ``_baseline_words``, ``_scaling_advice(data)``, ``_flat_advice(data)``
@@ -462,10 +465,12 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
             network = self._new_network(
                 layer_sizes, X.dtype, rng, home, rms, scaling, X.shape[0]
             )
-        if ratio is None:
-            return network, None
-        # The first layer's weights of feature j scale with its new scale.
-        return network, network.block_factors(0, np.append(ratio, 1.0))
+        factors = None if previous is None else self._target_factors(network, previous)
+        if ratio is not None:
+            # The first layer's weights of feature j scale with its new scale.
+            rows = network.block_factors(0, np.append(ratio, 1.0))
+            factors = rows if factors is None else factors * rows
+        return network, factors
 
     def _new_network(self, layer_sizes, dtype, rng, home, rms, stats, n_samples):
         """A new network drawn from ``rng``, once the memory check passed.
@@ -533,6 +538,14 @@ class BaseANN(CallbackSupportMixin, BaseEstimator):
         ANNRegressor puts its output layer back in standardised units.
         """
         return previous.coefs_, previous.intercepts_
+
+    def _target_factors(self, network, previous):
+        """Factors that rescale the optimizer's state for new statistics of the
+        targets (see ``optimizers.py``), or None: here none.
+
+        ANNRegressor merges its targets' statistics across calls.
+        """
+        return None
 
     def _training_targets(self, Y, dtype, sample_weight, continuing, home):
         """The targets the network trains on, a NumPy array: here ``Y`` itself.

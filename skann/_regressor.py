@@ -17,6 +17,7 @@ from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._docstrings import shared_docs
 from ._predict import values
+from ._statistics import target_factors, target_moments, target_statistics
 from .plugins import RegressionLoss
 
 #: A column of X or y counts as unscaled, in the advice of an error or a warning,
@@ -46,24 +47,8 @@ def _target_stats(Y, sample_weight):
     A column whose weighted rows are all equal gets the standard deviation 1, as
     StandardScaler gives a constant feature, so that it standardises to zeros.
     """
-    # Dividing by a power of two is exact and brings every value into [-1, 1]:
-    # neither the squares nor the weighted sums can overflow, even near 1e308.
-    _, exponent = np.frexp(np.max(np.abs(Y), axis=0, initial=0.0))
-    unit = np.ldexp(1.0, exponent)
-    U = Y / unit
-    mean = np.average(U, axis=0, weights=sample_weight)
-    std = np.sqrt(np.average((U - mean) ** 2, axis=0, weights=sample_weight))
-    weighted = U if sample_weight is None else U[sample_weight > 0]
-    constant = weighted.max(axis=0) == weighted.min(axis=0)
-    # An average of equal values may miss them by a rounding; the value itself
-    # standardises them to exact zeros.
-    mean = np.where(constant, weighted[0], mean)
-    std = std * unit
-    # A spread below the smallest normal float (subnormal targets, 5e-324 say) is
-    # all rounding, and dividing by it overflows: such a column counts as
-    # constant, as StandardScaler counts a variance within rounding of zero.
-    flat = constant | (std < np.finfo(np.float64).tiny)
-    return mean * unit, np.where(flat, 1.0, std)
+    mean, std = target_moments(Y, sample_weight)
+    return mean, np.where(std > 0, std, 1.0)
 
 
 def _standardise(Y, mean, scale):
@@ -127,7 +112,9 @@ def _feature_advice(X):
         "is that of predicting the mean, and the squared error in ``y``'s units is\n"
         "the loss times ``y_scale_ ** 2`` (the pinball loss, times ``y_scale_``).\n"
         "``best_loss_``, ``loss_`` and ``validation_loss_curve_`` are in the same\n"
-        "units."
+        "units. A continued fit or ``partial_fit`` call merges its rows into\n"
+        "``y_mean_`` and ``y_scale_``: each call's losses are in the units of the\n"
+        "statistics at that call."
     ),
 )
 class ANNRegressor(RegressorMixin, BaseANN):
@@ -165,7 +152,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         After training, the output layer is scaled back, so ``coefs_`` and
         ``intercepts_`` predict ``y`` itself. A new ``fit``, or the first
         ``partial_fit``, sets ``y_mean_`` and ``y_scale_``; a continued fit and
-        later ``partial_fit`` calls keep them. False trains on ``y`` as it is,
+        later ``partial_fit`` calls merge their rows into them, as
+        StandardScaler's ``partial_fit`` does, without changing the predictions.
+        False trains on ``y`` as it is,
         as MLPRegressor does: targets far from 1 then need a learning rate
         scaled to them. Ignored with ``loss='poisson'``, whose output
         ``exp(z)`` cannot be shifted by ``y_mean_``: it trains on the counts as
@@ -191,11 +180,13 @@ class ANNRegressor(RegressorMixin, BaseANN):
     ----------
     ${attributes}
     y_mean_ : ndarray of shape (`n_outputs_`,)
-        Mean of each target on the training data, subtracted before training;
-        zeros with ``normalize_y=False``.
+        Mean of each target on the training data (every row seen, over
+        continued calls), subtracted before training; zeros with
+        ``normalize_y=False``.
     y_scale_ : ndarray of shape (`n_outputs_`,)
-        Standard deviation of each target on the training data (1 for a constant
-        target), which training divides by; ones with ``normalize_y=False``.
+        Standard deviation of each target on the training data (every row seen,
+        over continued calls; 1 for a target constant so far), which training
+        divides by; ones with ``normalize_y=False``.
     n_outputs_ : int
         Number of output units, one per target.
     out_activation_ : {'identity', 'exp'}
@@ -417,32 +408,40 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return Y, None
 
     def _training_targets(self, Y, dtype, sample_weight, continuing, home):
-        """``(Y - y_mean_) / y_scale_`` in ``dtype``; a new fit sets the two first.
+        """``(Y - y_mean_) / y_scale_`` in ``dtype``; sets the two first.
 
-        The statistics are computed on the host and kept in ``home``, in its
-        widest float.
+        A new fit computes them; a continued one merges its rows into them (see
+        ``_statistics.py``), where the model was fitted on standardised targets.
+        They are computed on the host and kept in ``home``, in its widest float.
         """
-        if not continuing:
-            if self._standardises_y():
-                stats = _target_stats(Y, host(sample_weight))
-            else:
-                stats = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
-            self.y_mean_, self.y_scale_ = (
-                home.put(a, home.widest_float) for a in stats
-            )
+        if continuing:
+            # Merged whatever normalize_y says now, as the features' statistics
+            # are; kept where the model trained on targets as they are.
+            stats = None
+            if getattr(self, "_y_std_", None) is not None:
+                stats = target_statistics(Y, host(sample_weight), self)
+        elif self._standardises_y():
+            stats = target_statistics(Y, host(sample_weight), None)
+        else:
+            stats = np.zeros(Y.shape[1]), None
+        if stats is not None:
+            mean, std = stats
+            scale = np.ones_like(mean) if std is None else np.where(std > 0, std, 1.0)
+            widest = home.widest_float
+            self.y_mean_, self.y_scale_ = (home.put(a, widest) for a in (mean, scale))
+            self._y_std_ = None if std is None else home.put(std, widest)
         mean, scale = host(self.y_mean_), host(self.y_scale_)
         with np.errstate(over="ignore"):
             Z = _standardise(Y, mean, scale).astype(dtype)
         if not np.isfinite(Z).all():
-            # The targets of a new fit standardise to at most sqrt(n_samples):
-            # only a continued fit's, far from those of the first, get here.
+            # The weighted targets seen standardise to at most sqrt(n_samples):
+            # only rows of zero weight, which count in neither statistic, get here.
             wider = ", or pass X as float64" if np.dtype(dtype) != np.float64 else ""
             raise ValueError(
                 f"y holds values too large for X's dtype {np.dtype(dtype).name} "
                 "once standardised with the mean and standard deviation of the "
-                f"targets the model was first fitted on "
-                f"({_stats_words(mean, scale)}). Fit a new model "
-                f"(warm_start=False) on these targets{wider}."
+                f"weighted targets seen ({_stats_words(mean, scale)}), in rows of "
+                f"zero weight, which count in neither. Drop those rows{wider}."
             )
         return Z
 
@@ -456,14 +455,26 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return self.normalize_y and output == "identity"
 
     def _continued_weights(self, previous):
-        """The weights of ``previous``, its output layer put back in the units of
-        the standardised targets."""
+        """The weights of ``previous``, its output layer put in the units of the
+        targets standardised by this call's ``y_mean_`` and ``y_scale_``.
+
+        ``coefs_`` and ``intercepts_`` predict ``y`` itself: the network predicts
+        the same ``y`` after the statistics merged this call's rows.
+        """
         coefs, intercepts = previous.coefs_, previous.intercepts_
         W, b = coefs[-1], intercepts[-1]
         home = Home.of(W)
-        W = home.put(W / previous.y_scale_, W.dtype)
-        b = home.put((b - previous.y_mean_) / previous.y_scale_, b.dtype)
+        W = home.put(W / self.y_scale_, W.dtype)
+        b = home.put((b - self.y_mean_) / self.y_scale_, b.dtype)
         return [*coefs[:-1], W], [*intercepts[:-1], b]
+
+    def _target_factors(self, network, previous):
+        """The factors that rescale the optimizer's state once this call's rows
+        changed ``y_scale_`` (see ``_statistics.py``), or None."""
+        ratio = host(previous.y_scale_) / host(self.y_scale_)
+        if (ratio == 1).all():
+            return None
+        return target_factors(network, ratio)
 
     def _fitted_weights(self, coefs, intercepts, xp):
         """The network's weights, its output layer scaled to predict ``y`` itself.

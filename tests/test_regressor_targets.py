@@ -7,6 +7,7 @@ the constructor's defaults are.
 import pickle
 import re
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +20,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skann import ANNClassifier, ANNRegressor, from_mlp
+from skann._core.losses import LOSSES
+from skann._core.network import Network
+from skann._core.objective import gradients
+from skann._core.optimizers import OPTIMIZERS, Momentum
 from skann._core.stopping import DivergenceError
 
 
@@ -142,19 +147,23 @@ def test_diabetes_with_mlp_like_settings_beats_half_of_ridge():
     assert scores[False] < 0
 
 
-def test_continued_fits_keep_the_first_fits_scaling(raw_scale):
+def test_continued_fits_merge_the_targets_statistics(raw_scale):
     # Full batches, so that the continued fit takes the whole fit's steps: each
-    # call unscales the output layer, trains, and scales it back.
+    # call unscales the output layer, trains, and scales it back; the same rows
+    # again leave the statistics as they were.
     X, y, _, _ = raw_scale
     whole = gd(epochs=20).fit(X, y)
     halves = gd(epochs=10, warm_start=True).fit(X, y).fit(X, y)
     np.testing.assert_allclose(halves.loss_curve_, whole.loss_curve_, rtol=1e-9)
     np.testing.assert_allclose(halves.predict(X), whole.predict(X), rtol=1e-9)
-    halves.fit(X, 3 * y[::-1])  # other targets, standardised as the first fit's
-    assert halves.y_mean_ == whole.y_mean_ and halves.y_scale_ == whole.y_scale_
+    np.testing.assert_allclose(halves.y_scale_, whole.y_scale_, rtol=1e-12)
+    halves.fit(X, 3 * y[::-1])  # other targets, merged into the statistics
+    seen = np.r_[y, y, 3 * y[::-1]]
+    np.testing.assert_allclose(halves.y_mean_, [seen.mean()], rtol=1e-12)
+    np.testing.assert_allclose(halves.y_scale_, [seen.std()], rtol=1e-12)
 
 
-def test_partial_fit_fixes_the_scaling_at_its_first_call(raw_scale):
+def test_partial_fit_merges_each_calls_targets(raw_scale):
     X, y, _, _ = raw_scale
     calls = gd()
     for _ in range(5):
@@ -162,9 +171,10 @@ def test_partial_fit_fixes_the_scaling_at_its_first_call(raw_scale):
     whole = gd(epochs=5).fit(X, y)
     np.testing.assert_allclose(calls.loss_curve_, whole.loss_curve_, rtol=1e-9)
     np.testing.assert_allclose(calls.predict(X), whole.predict(X), rtol=1e-9)
-    first = (calls.y_mean_.copy(), calls.y_scale_.copy())
     calls.partial_fit(X[:50], 3 * y[:50])
-    assert (calls.y_mean_, calls.y_scale_) == first
+    seen = np.r_[np.tile(y, 5), 3 * y[:50]]
+    np.testing.assert_allclose(calls.y_mean_, [seen.mean()], rtol=1e-12)
+    np.testing.assert_allclose(calls.y_scale_, [seen.std()], rtol=1e-12)
 
 
 @pytest.mark.parametrize("factor", [1e200, 1e300, -1e300])
@@ -198,16 +208,19 @@ def test_huge_targets_for_float32_are_refused_without_numpy_warnings(
     assert not hasattr(reg, "coefs_")
 
 
-def test_targets_far_from_the_first_fits_are_refused_in_float32(raw_scale):
-    # Standardised with the first fit's deviation of about 1e-7, targets of 1e35
-    # reach 1e42, beyond float32; on their own they would be within it.
+def test_targets_far_from_those_seen_are_refused_in_float32(raw_scale):
+    # Rows of zero weight count in no statistic: standardised with the deviation
+    # of about 1e-7 of the rows seen, their targets of 1e34 reach 1e41, beyond
+    # float32.
     X, y, _, _ = raw_scale
     reg = adam(warm_start=True).fit(X.astype(np.float32), y * 1e-10)
     before = pickle.dumps(reg)
+    far = np.where(np.arange(len(y)) < 5, 1e34, y * 1e-10)
+    w = (np.arange(len(y)) >= 5).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="once standardised with the mean"):
-            reg.fit(X.astype(np.float32), y * 1e32)
+            reg.fit(X.astype(np.float32), far, sample_weight=w)
     assert pickle.dumps(reg) == before
 
 
@@ -363,11 +376,120 @@ def test_a_target_constant_on_its_weighted_rows_standardises_to_zeros(rng):
     assert reg.y_mean_ == [0.1] and reg.y_scale_ == [1.0]
 
 
-def test_targets_far_from_the_first_fits_in_float64_are_refused_without_advice_of_it(
-    raw_scale,
-):
+def test_targets_far_from_the_first_fits_are_merged_into_the_statistics(raw_scale):
+    # Targets 1e600 times those of the first fit standardise by the statistics of
+    # both: training goes on without overflow.
     X, y, _, _ = raw_scale
     reg = adam(warm_start=True, epochs=3).fit(X, y * 1e-300)
-    with pytest.raises(ValueError, match="once standardised with the mean") as error:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         reg.fit(X, y * 1e300)
-    assert "float64." not in str(error.value)
+    seen = np.r_[y * 1e-600, y]  # in units of 1e300
+    np.testing.assert_allclose(reg.y_mean_ / 1e300, [seen.mean()], rtol=1e-12)
+    np.testing.assert_allclose(reg.y_scale_ / 1e300, [seen.std()], rtol=1e-12)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+# Statistics merged across calls --------------------------------------------------
+
+
+class _Recorded(Momentum):
+    """Momentum that keeps the factors each call rescales its state by."""
+
+    factors = []
+
+    def rescale(self, factors):
+        _Recorded.factors.append(np.array(factors))
+        super().rescale(factors)
+
+
+def _network_in(reg, y_mean, y_scale):
+    """``reg``'s network (on raw features), its output in units of the targets
+    standardised by ``y_mean`` and ``y_scale``."""
+    coefs, intercepts = list(reg.coefs_), list(reg.intercepts_)
+    coefs[-1] = coefs[-1] / y_scale
+    intercepts[-1] = (intercepts[-1] - y_mean) / y_scale
+    return Network(coefs, intercepts, "relu", "identity")
+
+
+def test_a_merge_leaves_the_predictions_as_they_were(rng):
+    # A first fit on one row divides by 1; the next rows' spread replaces it,
+    # but in the constant column, which stays divided by 1.
+    X = rng.randn(60, 3)
+    y = np.c_[1000 * X[:, 0] + 5000, np.full(60, 7.0)]
+    reg = ANNRegressor(hidden_size=6, epochs=20, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X[:1], y[:1])
+    assert (reg.y_scale_ == 1).all()
+    before = reg.predict(X)
+    reg.set_params(lr=1e-12, epochs=1, tol=None)
+    reg.fit(X[1:], y[1:])
+    assert reg.y_scale_[0] > 500 and reg.y_scale_[1] == 1 and reg.y_mean_[1] == 7
+    np.testing.assert_allclose(reg.predict(X), before, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["momentum", "adam"])
+def test_the_rescaled_state_is_that_of_the_run_fed_the_new_units_gradients(rng, solver):
+    # One output, features as they are: in the new units the gradients are the
+    # old ones divided by the factors exactly, and the state rescaled by them is
+    # that of an optimizer fed the new gradients all along.
+    X = rng.randn(40, 3)
+    y = 1000 * np.sin(X[:, 0]) + 3000
+    _Recorded.factors = []
+    reg = ANNRegressor(
+        hidden_size=5, solver=_Recorded(), standardize=False, random_state=0
+    ).partial_fit(X[:2], y[:2])
+    old = reg.y_mean_.copy(), reg.y_scale_.copy()
+    previous = SimpleNamespace(
+        coefs_=[W.copy() for W in reg.coefs_],
+        intercepts_=[b.copy() for b in reg.intercepts_],
+    )
+    reg.partial_fit(X[2:], y[2:])
+    (factors,) = _Recorded.factors
+    new = reg.y_mean_, reg.y_scale_
+    grads = []
+    for m, s in (old, new):
+        network = _network_in(previous, m, s)
+        Y = ((y - m) / s)[:, None]
+        gradients(network, LOSSES["squared_error"], X, Y, np.ones(len(X)))
+        grads.append(network.grads.copy())
+    np.testing.assert_allclose(grads[1], grads[0] / factors, rtol=1e-9)
+    plain = OPTIMIZERS[solver](0.1)
+    along = OPTIMIZERS[solver](0.1)
+    for _ in range(3):
+        g = grads[0] * rng.uniform(0.5, 2, factors.shape)
+        plain.update(rng.randn(len(g)), g)
+        along.update(rng.randn(len(g)), g / factors)
+    plain.rescale(factors)
+    for key, value in along.get_state().items():
+        np.testing.assert_allclose(plain.get_state()[key], value, rtol=1e-12)
+
+
+def test_the_rescalings_of_features_and_targets_compose(rng):
+    # The same two calls rescale by the features' factors alone on targets as
+    # they are, by the targets' alone on features as they are, by both at once
+    # on both standardised.
+    X, y = rng.randn(40, 3), 1000 * rng.randn(40) + 3000
+
+    def factors(**params):
+        _Recorded.factors = []
+        reg = ANNRegressor(hidden_size=5, solver=_Recorded(), random_state=0)
+        reg.set_params(**params).partial_fit(X[:3], y[:3])
+        reg.partial_fit(X[3:] * 7 + 2, 5 * y[3:])
+        (factors,) = _Recorded.factors
+        return factors
+
+    features, targets = factors(normalize_y=False), factors(standardize=False)
+    assert not np.allclose(features, 1) and not np.allclose(targets, 1)
+    np.testing.assert_allclose(factors(), features * targets, rtol=1e-12)
+
+
+def test_a_call_that_fails_leaves_the_targets_statistics(rng):
+    X, y = rng.randn(40, 3), 1000 * rng.randn(40) + 3000
+    reg = ANNRegressor(hidden_size=5, random_state=0).partial_fit(X[:1], y[:1])
+    reg.partial_fit(X[1:5], y[1:5])
+    before = pickle.dumps(reg)
+    with pytest.raises(DivergenceError):
+        reg.partial_fit(X[5:] * 1e200, 3 * y[5:])
+    assert pickle.dumps(reg) == before

@@ -3,9 +3,8 @@ stream: one row per call, blocks of one class, targets that move after a fit, an
 a call that diverges amid good ones. No call but the diverging one may raise, and
 skann's held-out score must reach MLP's less 0.01.
 
-Each call merges its rows into the statistics that standardise the features, so a
-first call of one row does not fix poor ones; a regressor's targets keep the
-statistics of its first call.
+Each call merges its rows into the statistics that standardise the features, and a
+regressor's targets, so a first call of one row does not fix poor ones.
 """
 
 import copy
@@ -71,6 +70,29 @@ def test_one_row_per_call_regressor():
     ann = stream(raw, rows(X, y))
     mlp = stream(MLPRegressor(random_state=0), rows(X, y))
     assert ann.score(X_test, y_test) >= mlp.score(X_test, y_test) - SLACK
+
+
+def test_one_row_then_targets_in_the_thousands():
+    # The first row alone standardises by 1: with those statistics kept, the
+    # stream trains on y in its own units and ends at R² -0.25 (0.80 merged).
+    X, y = make_friedman1(1400, 5, noise=0.5, random_state=0)
+    y = 200 * y + 3000
+    X, y, X_test, y_test = X[:400], y[:400], X[400:], y[400:]
+    w = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    scores = {}
+    for kept in (False, True):
+        ann = ANNRegressor(random_state=0)
+        for i, (X_i, y_i) in enumerate(rows(X, y)):
+            ann.partial_fit(X_i, y_i, sample_weight=w[i : i + 1])
+            if kept and i == 0:
+                ann._y_std_ = None  # as a model without the deviations keeps them
+        scores[kept] = ann.score(X_test, y_test)
+        if not kept:
+            mean = np.average(y, weights=w)
+            std = np.sqrt(np.average((y - mean) ** 2, weights=w))
+            np.testing.assert_allclose(ann.y_mean_, [mean], rtol=1e-10)
+            np.testing.assert_allclose(ann.y_scale_, [std], rtol=1e-10)
+    assert scores[False] >= 0.7 and scores[False] >= scores[True] + 0.5
 
 
 def test_class_sorted_blocks():
