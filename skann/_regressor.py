@@ -17,7 +17,12 @@ from ._core.namespaces import all_finite
 from ._core.stopping import DivergenceError, diverged
 from ._docstrings import shared_docs
 from ._predict import values
-from ._statistics import target_factors, target_moments, target_statistics
+from ._statistics import (
+    power_of_two_above,
+    target_factors,
+    target_moments,
+    target_statistics,
+)
 from .plugins import RegressionLoss
 
 #: A column of X or y counts as unscaled, in the advice of an error or a warning,
@@ -55,8 +60,7 @@ def _standardise(Y, mean, scale):
     """``(Y - mean) / scale``, computed without overflow where it is finite."""
     # Dividing each term by a power of two is exact; past the larger of |mean|
     # and scale, it keeps Y - mean from overflowing where the result is finite.
-    _, exponent = np.frexp(np.maximum(np.abs(mean), scale))
-    unit = np.ldexp(1.0, exponent)
+    unit = power_of_two_above(np.maximum(np.abs(mean), scale))
     with np.errstate(over="ignore"):
         return (Y / unit - mean / unit) / (scale / unit)
 

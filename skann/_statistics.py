@@ -41,14 +41,21 @@ def input_statistics(X, sample_weight, previous, standardize, home):
     return stats, ratio
 
 
+def power_of_two_above(a):
+    """The smallest power of two above each entry of ``a`` (>= 0; 1 for 0).
+
+    Dividing by it is exact and brings the entry below 1 in magnitude.
+    """
+    return np.ldexp(1.0, np.frexp(a)[1])
+
+
 def target_moments(Y, sample_weight):
     """Each column's weighted mean and standard deviation, without overflow; the
     deviation is 0 for a column whose weighted rows are all equal, or whose spread
     is below the smallest normal float (all rounding)."""
     # Dividing by a power of two is exact and brings every value into [-1, 1]:
     # neither the squares nor the weighted sums can overflow, even near 1e308.
-    _, exponent = np.frexp(np.max(np.abs(Y), axis=0, initial=0.0))
-    unit = np.ldexp(1.0, exponent)
+    unit = power_of_two_above(np.max(np.abs(Y), axis=0, initial=0.0))
     U = Y / unit
     mean = np.average(U, axis=0, weights=sample_weight)
     std = np.sqrt(np.average((U - mean) ** 2, axis=0, weights=sample_weight))
@@ -77,8 +84,7 @@ def target_statistics(Y, sample_weight, previous):
     weight = float(len(Y) if sample_weight is None else np.sum(sample_weight))
     old, before = host(previous.y_mean_), host(previous._y_std_)
     # In units of a power of two past every term, the squares cannot overflow.
-    _, exponent = np.frexp(np.max(np.abs([old, before, mean, std]), axis=0))
-    unit = np.ldexp(1.0, exponent)
+    unit = power_of_two_above(np.max(np.abs([old, before, mean, std]), axis=0))
     mean, variance, _ = merged(
         (old / unit, (before / unit) ** 2, previous._weight_seen_),
         (mean / unit, (std / unit) ** 2, weight),
